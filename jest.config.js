@@ -1,0 +1,34 @@
+// One jest run covers every part: engine and HTTP unit tests beside their code, the plugin's
+// tests in jsdom, and the cross-part tests under test/ (HTTP end to end, crash, browser).
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' }, module: { type: 'commonjs' } }];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'sidecar',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/sidecar/src'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.(t|j)sx?$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!(@prometheus-io|@lezer)/)'],
+    },
+    {
+      displayName: 'plugin',
+      testEnvironment: 'jsdom',
+      roots: ['<rootDir>/plugin/src'],
+      testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+      transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!(@grafana|ol|d3|marked|rxjs|uuid|@emotion)/)'],
+      setupFiles: ['<rootDir>/plugin/jest.setup.js'],
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.(t|j)sx?$': swc },
+      transformIgnorePatterns: ['/node_modules/(?!(@prometheus-io|@lezer)/)'],
+      testTimeout: 300000,
+    },
+  ],
+};

@@ -1,0 +1,3 @@
+// jsdom lacks a few browser APIs that @grafana/ui touches at import time.
+global.matchMedia = global.matchMedia || ((query) => ({ matches: false, media: query, onchange: null, addListener() {}, removeListener() {}, addEventListener() {}, removeEventListener() {}, dispatchEvent() { return false; } }));
+global.ResizeObserver = global.ResizeObserver || class { observe() {} unobserve() {} disconnect() {} };
