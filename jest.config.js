@@ -28,7 +28,7 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.(t|j)sx?$': swc },
       transformIgnorePatterns: ['/node_modules/(?!(@prometheus-io|@lezer)/)'],
-      testTimeout: 300000,
+      setupFilesAfterEnv: ['<rootDir>/test/jest.setup.js'],
     },
   ],
 };

@@ -1,5 +1,5 @@
 import { InvalidSeriesError } from './errors';
-import { LABEL_LIMITS, normalizeLabels, seriesKey } from './labels';
+import { LABEL_LIMITS, compareLabelSets, normalizeLabels, seriesKey } from './labels';
 
 describe('normalizeLabels', () => {
   it('drops empty values and keeps the rest', () => {
@@ -37,5 +37,24 @@ describe('seriesKey', () => {
 
   it('cannot be confused by separator bytes inside values', () => {
     expect(seriesKey({ __name__: 'm', a: 'x\u0001b\u00002:yy' })).not.toBe(seriesKey({ __name__: 'm', a: 'x', b: 'yy' }));
+  });
+});
+
+describe('compareLabelSets', () => {
+  it('orders by sorted pairs, name before value, prefixes first', () => {
+    const sets: Array<Record<string, string>> = [
+      { __name__: 'm', site: 'b' },
+      { __name__: 'm', device: 'z' },
+      { __name__: 'm' },
+      { __name__: 'm', site: 'a' },
+      { __name__: 'a', site: 'z' },
+    ];
+    expect([...sets].sort(compareLabelSets)).toEqual([
+      { __name__: 'a', site: 'z' },
+      { __name__: 'm' },
+      { __name__: 'm', device: 'z' },
+      { __name__: 'm', site: 'a' },
+      { __name__: 'm', site: 'b' },
+    ]);
   });
 });

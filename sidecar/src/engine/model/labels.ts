@@ -83,3 +83,18 @@ export function sortedLabelPairs(labels: LabelSet): Array<[string, string]> {
     .sort()
     .map((n) => [n, labels[n]]);
 }
+
+/**
+ * The order of answers: label pairs sorted by name, compared pair by pair (name, then value, by
+ * UTF-16 code units); a set that is a prefix of another sorts first.
+ */
+export function compareLabelSets(a: LabelSet, b: LabelSet): number {
+  const pa = sortedLabelPairs(a);
+  const pb = sortedLabelPairs(b);
+  const n = Math.min(pa.length, pb.length);
+  for (let i = 0; i < n; i++) {
+    if (pa[i][0] !== pb[i][0]) return pa[i][0] < pb[i][0] ? -1 : 1;
+    if (pa[i][1] !== pb[i][1]) return pa[i][1] < pb[i][1] ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}

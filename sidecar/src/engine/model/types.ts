@@ -69,6 +69,11 @@ export interface TimeRange {
   end: number;
 }
 
+/**
+ * Raw samples of the series matching every matcher, within [start, end). Series without samples in
+ * range are left out; answers are ordered by labels (compareLabelSets). NaN values are returned as
+ * stored.
+ */
 export interface SelectRequest extends TimeRange {
   matchers: readonly Matcher[];
   /** Refuse (QUERY_LIMIT) when more series match. */
@@ -86,6 +91,9 @@ export interface SeriesSamples {
 
 export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
 
+/** How the series of one group combine in each bucket (see AggregateRequest.groupBy). */
+export type CrossAggregation = 'avg' | 'min' | 'max' | 'sum' | 'count';
+
 /**
  * What an empty bucket becomes: `none` omits it, `null` emits NaN (null in JSON), `previous` carries
  * the last value forward (sensors that report only on change), `linear` interpolates between
@@ -93,15 +101,50 @@ export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'l
  */
 export type Fill = 'none' | 'null' | 'previous' | 'linear';
 
+/**
+ * A bucketed aggregation. The semantics, which every implementation (the engine and the in-memory
+ * model used as a test oracle) follows exactly:
+ *
+ * Buckets. `step` is a positive integer number of ms. When it is a whole number of days, bucket
+ * boundaries are local midnights in `timeZone` (default UTC): with local day number D (days since
+ * 1970-01-01 in that zone), an n-day bucket starts on day floor(D / n) * n, except that a whole number
+ * of weeks starts on Mondays: floor((D - 4) / n) * n + 4 (1970-01-05 was a Monday). Its timestamp is
+ * the UTC instant of that local midnight (or the first instant of that local day where midnight was
+ * skipped by a DST change), so day buckets are 23 or 25 hours long across DST changes. Shorter
+ * steps are aligned to multiples of `step` since the Unix epoch, whatever the zone. The buckets
+ * returned run from the one holding `start` to the one holding `end - 1`; only samples with
+ * start <= t < end count.
+ *
+ * Per series, per bucket, `agg` runs over the bucket's samples whose value is not NaN: avg, min, max,
+ * sum, count, first (value at the earliest timestamp), last (value at the latest timestamp). A bucket
+ * with no such sample is empty.
+ *
+ * Fill, per series: `none` drops empty buckets; `null` keeps them with NaN; `previous` gives an empty
+ * bucket the value of the latest non-empty bucket before it, and empty buckets before the first
+ * non-empty one the value of the series' latest non-NaN sample before `start` (of any age) if there
+ * is one (else they are dropped) — through the last bucket of the range; `linear` interpolates an
+ * empty bucket between two non-empty ones by bucket timestamp, and drops leading and trailing empty
+ * buckets. A series appears in the answer only if at least one of its buckets is non-empty after
+ * fill (with `null`: only if it has a sample in range).
+ *
+ * Grouping. Without `groupBy` each series is answered on its own, with all its labels. With `groupBy`
+ * (an empty list means one group of every series), series are grouped by their values of those
+ * labels (a missing label counts as ""), and in each bucket `crossAgg` (default avg) combines the
+ * filled, non-NaN values of the group's series: avg/min/max/sum of the values, count of the series
+ * that have one. A group bucket no series contributes to is dropped, or NaN with fill `null`. A
+ * group's labels are its non-empty groupBy labels (the metric name only if `__name__` is grouped on).
+ *
+ * Answers are ordered by labels (compareLabelSets). Limits: more than `maxSeries` matching series
+ * with data in range, or more than `maxPoints` buckets in all, is a QueryLimitError; so is a range
+ * with more than `maxPoints` buckets for one series.
+ */
 export interface AggregateRequest extends SelectRequest {
-  /** Bucket width in ms. Buckets start at multiples of step (in `timeZone` for steps of a day or more). */
   step: number;
   agg: Aggregation;
   fill?: Fill;
-  /** Group series by these labels and combine each group with `crossAgg` (default `avg`). */
   groupBy?: readonly string[];
-  crossAgg?: Aggregation;
-  /** IANA zone used to align day/week buckets, e.g. 'Europe/Berlin'. Default UTC. */
+  crossAgg?: CrossAggregation;
+  /** IANA zone, e.g. 'Europe/Berlin'; only day and week steps depend on it. Default UTC. */
   timeZone?: string;
 }
 
@@ -118,6 +161,7 @@ export interface LatestSample {
   v: number;
 }
 
+/** The latest non-NaN sample of each matching series within [start, end), ordered by labels. */
 export interface LatestRequest {
   matchers: readonly Matcher[];
   /** Only samples at or after this time count (default: no bound). */
@@ -127,6 +171,10 @@ export interface LatestRequest {
   maxSeries?: number;
 }
 
+/**
+ * Restricts metadata to series that match every matcher and hold data overlapping [start, end)
+ * (judged by each series' first and last timestamp). Answers are sorted; `limit` keeps the first ones.
+ */
 export interface MetadataRequest {
   matchers?: readonly Matcher[];
   start?: number;
@@ -176,6 +224,7 @@ export interface StorageEngine {
   select(req: SelectRequest): Promise<SeriesSamples[]>;
   aggregate(req: AggregateRequest): Promise<BucketSeries[]>;
   latest(req: LatestRequest): Promise<LatestSample[]>;
+  /** Sorted label names of the matching series, `__name__` included. */
   labelNames(req: MetadataRequest): Promise<string[]>;
   /** Sorted values of one label; `__name__` lists metric names. */
   labelValues(name: string, req: MetadataRequest): Promise<string[]>;
