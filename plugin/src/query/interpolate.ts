@@ -1,0 +1,139 @@
+// Replaces dashboard variables in a query; multi-value and `All` selections become regex matchers.
+import { AdHocVariableFilter, ScopedVars } from '@grafana/data';
+import { TemplateSrv } from '@grafana/runtime';
+
+import { LabelMatcher, MatcherOp, SensorstoreQuery } from '../types';
+import { SidecarQueryError } from './errors';
+
+/** The variable reference syntaxes Grafana understands: `$var`, `[[var:fmt]]`, `${var.field:fmt}`. */
+const VARIABLE_REF = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}/g;
+
+/** The parts of Grafana's variable model a custom formatter receives. */
+interface VariableModelLike {
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string | null;
+}
+
+/** Escapes regex metacharacters so a value matches only itself inside the sidecar's anchored regexes. */
+export function escapeRegex(value: string): string {
+  return value.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+}
+
+function isMultiVariable(variable: VariableModelLike | undefined): boolean {
+  return Boolean(variable && (variable.multi || variable.includeAll));
+}
+
+function isCustomAllValue(value: string, variable: VariableModelLike | undefined): boolean {
+  return Boolean(variable && variable.allValue && variable.allValue === value);
+}
+
+function regexFromValue(value: unknown, variable: VariableModelLike | undefined, escapeSingles: boolean): string {
+  if (Array.isArray(value)) {
+    const escaped = value.map((item) => escapeRegex(String(item)));
+    return escaped.length === 1 ? escaped[0] : `(${escaped.join('|')})`;
+  }
+  const text = String(value ?? '');
+  // A custom "All" value such as `.*` is a regex by definition.
+  if (isCustomAllValue(text, variable)) {
+    return text;
+  }
+  return escapeSingles || isMultiVariable(variable) ? escapeRegex(text) : text;
+}
+
+const REGEX_OF: Record<MatcherOp, MatcherOp> = { '=': '=~', '!=': '!~', '=~': '=~', '!~': '!~' };
+
+/**
+ * Interpolates one matcher. With `=`/`!=`, a value that uses a multi-value or `All` variable turns
+ * the matcher into `=~`/`!~` and every part of the value is escaped, so `room-$device` with
+ * `a`,`b` selected becomes `room-(a|b)`. With `=~`/`!~`, single-value variables are inserted as
+ * typed (they may hold a regex) and multi-value ones as an escaped alternation.
+ */
+export function interpolateMatcher(matcher: LabelMatcher, templateSrv: TemplateSrv, scopedVars: ScopedVars): LabelMatcher {
+  const name = templateSrv.replace(matcher.name, scopedVars);
+  let usesMultiValue = false;
+  templateSrv.replace(matcher.value, scopedVars, (value: unknown, variable?: VariableModelLike) => {
+    if (Array.isArray(value) || isMultiVariable(variable)) {
+      usesMultiValue = true;
+    }
+    return Array.isArray(value) ? value.join(',') : String(value ?? '');
+  });
+  const isRegexOp = matcher.op === '=~' || matcher.op === '!~';
+  if (!isRegexOp && !usesMultiValue) {
+    return { name, op: matcher.op, value: templateSrv.replace(matcher.value, scopedVars) };
+  }
+  const upgraded = !isRegexOp;
+  const value = mapTemplateParts(
+    matcher.value,
+    (literal) => (upgraded ? escapeRegex(literal) : literal),
+    (reference) =>
+      templateSrv.replace(reference, scopedVars, (raw: unknown, variable?: VariableModelLike) => regexFromValue(raw, variable, upgraded)),
+  );
+  return { name, op: REGEX_OF[matcher.op], value };
+}
+
+/** Applies `onLiteral` to the text between variable references and `onReference` to each reference. */
+function mapTemplateParts(template: string, onLiteral: (text: string) => string, onReference: (text: string) => string): string {
+  let result = '';
+  let last = 0;
+  for (const match of template.matchAll(VARIABLE_REF)) {
+    const index = match.index ?? 0;
+    result += onLiteral(template.slice(last, index)) + onReference(match[0]);
+    last = index + match[0].length;
+  }
+  return result + onLiteral(template.slice(last));
+}
+
+/** Ad hoc filter operators Grafana offers and the matcher each becomes. */
+export function adHocFilterToMatcher(filter: AdHocVariableFilter): LabelMatcher {
+  switch (filter.operator) {
+    case '=':
+    case '!=':
+    case '=~':
+    case '!~':
+      return { name: filter.key, op: filter.operator, value: filter.value };
+    case '=|':
+    case '!=|': {
+      const values = filter.values && filter.values.length > 0 ? filter.values : [filter.value];
+      return { name: filter.key, op: filter.operator === '=|' ? '=~' : '!~', value: values.map(escapeRegex).join('|') };
+    }
+    default:
+      throw new SidecarQueryError(
+        'BAD_FILTER',
+        `Ad hoc filter ${filter.key} ${filter.operator} ${filter.value}: operator "${filter.operator}" is not supported (use =, !=, =~, !~)`,
+      );
+  }
+}
+
+/** Interpolates every field of a query that may hold variables. */
+export function interpolateQuery(query: SensorstoreQuery, templateSrv: TemplateSrv, scopedVars: ScopedVars): SensorstoreQuery {
+  const replace = (text: string | undefined) => (text === undefined ? undefined : templateSrv.replace(text, scopedVars));
+  return {
+    ...query,
+    metric: replace(query.metric),
+    matchers: (query.matchers ?? []).map((matcher) => interpolateMatcher(matcher, templateSrv, scopedVars)),
+    groupBy: query.groupBy
+      ?.flatMap((label) => templateSrv.replace(label, scopedVars, 'csv').split(','))
+      .map((label) => label.trim())
+      .filter((label) => label !== ''),
+    minInterval: replace(query.minInterval),
+    legend: replace(query.legend),
+  };
+}
+
+/** `$__interval` and `$__range` for the request's range, so they work in every field. */
+export function rangeScopedVars(intervalMs: number, startMs: number, endMs: number): ScopedVars {
+  const rangeMs = Math.max(0, endMs - startMs);
+  const rangeS = Math.floor(rangeMs / 1000);
+  return {
+    __interval: { text: formatDuration(intervalMs), value: formatDuration(intervalMs) },
+    __interval_ms: { text: String(intervalMs), value: intervalMs },
+    __range: { text: `${rangeS}s`, value: `${rangeS}s` },
+    __range_s: { text: String(rangeS), value: rangeS },
+    __range_ms: { text: String(rangeMs), value: rangeMs },
+  };
+}
+
+function formatDuration(durationMs: number): string {
+  return durationMs % 1000 === 0 ? `${durationMs / 1000}s` : `${durationMs}ms`;
+}
