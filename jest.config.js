@@ -18,7 +18,8 @@ module.exports = {
       roots: ['<rootDir>/plugin/src'],
       testMatch: ['**/*.test.ts', '**/*.test.tsx'],
       transform: { '^.+\\.(t|j)sx?$': swc, '^.+\\.mjs$': swc },
-      transformIgnorePatterns: ['/node_modules/(?!(@grafana|ol|d3|marked|rxjs|uuid|@emotion)/)'],
+      transformIgnorePatterns: ['/node_modules/(?!(@grafana|ol|d3|d3-[a-z-]+|marked|rxjs|uuid|@emotion|react-calendar|get-user-locale|memoize|mimic-function|@wojtekmaj|@rc-component)/)'],
+      moduleNameMapper: { '\\.(css|scss|sass)$': '<rootDir>/plugin/jest/styleStub.js' },
       setupFiles: ['<rootDir>/plugin/jest.setup.js'],
     },
     {

@@ -1,0 +1,84 @@
+// A TemplateSrv for tests that formats values the way Grafana's does: multi-value and All
+// selections, custom All values, scoped variables, named formats and custom format functions.
+import { ScopedVars, TypedVariableModel } from '@grafana/data';
+import { TemplateSrv } from '@grafana/runtime';
+
+export interface TestVariable {
+  name: string;
+  /** One value, several (multi-value), or `$__all`. */
+  current: string | string[];
+  options?: string[];
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string;
+}
+
+const VARIABLE_REF = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}/g;
+
+function formatNamed(value: string | string[], format: string | undefined): string {
+  if (!Array.isArray(value)) {
+    return value;
+  }
+  switch (format) {
+    case 'csv':
+      return value.join(',');
+    case 'pipe':
+      return value.join('|');
+    default:
+      // Grafana's default for several values is a glob.
+      return value.length === 1 ? value[0] : `{${value.join(',')}}`;
+  }
+}
+
+export class TestTemplateSrv implements TemplateSrv {
+  constructor(private readonly variables: TestVariable[] = []) {}
+
+  getVariables(): TypedVariableModel[] {
+    return this.variables.map((variable) => ({ name: variable.name, type: 'custom' }) as unknown as TypedVariableModel);
+  }
+
+  containsTemplate(target?: string): boolean {
+    if (!target) {
+      return false;
+    }
+    VARIABLE_REF.lastIndex = 0;
+    return [...target.matchAll(VARIABLE_REF)].some((match) => this.lookup(match[1] || match[2] || match[4], {}) !== undefined);
+  }
+
+  updateTimeRange(): void {}
+
+  replace(target?: string, scopedVars?: ScopedVars, format?: string | Function): string {
+    if (!target) {
+      return target ?? '';
+    }
+    return target.replace(VARIABLE_REF, (match, var1, var2, fmt2, var3, _fieldPath, fmt3) => {
+      const name = var1 || var2 || var3;
+      const found = this.lookup(name, scopedVars ?? {});
+      if (!found) {
+        return match;
+      }
+      const fmt = fmt2 || fmt3 || format;
+      if (typeof fmt === 'function') {
+        return fmt(found.value, found.model, formatNamed);
+      }
+      return formatNamed(found.value, fmt);
+    });
+  }
+
+  private lookup(name: string, scopedVars: ScopedVars): { value: string | string[]; model: object } | undefined {
+    const scoped = scopedVars[name];
+    if (scoped) {
+      return { value: scoped.value as string | string[], model: { name } };
+    }
+    const variable = this.variables.find((candidate) => candidate.name === name);
+    if (!variable) {
+      return undefined;
+    }
+    const model = { name, multi: variable.multi, includeAll: variable.includeAll, allValue: variable.allValue };
+    const isAll = variable.current === '$__all' || (Array.isArray(variable.current) && variable.current.includes('$__all'));
+    if (isAll) {
+      return { value: variable.allValue ?? variable.options ?? [], model };
+    }
+    return { value: variable.current, model };
+  }
+}
