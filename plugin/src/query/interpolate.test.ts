@@ -101,11 +101,11 @@ describe('interpolateQuery', () => {
 describe('rangeScopedVars', () => {
   it('provides $__interval and $__range for the request', () => {
     const vars = rangeScopedVars(1500, 1000, 3_601_000);
-    expect(vars.__interval.value).toBe('1500ms');
-    expect(vars.__interval_ms.value).toBe(1500);
-    expect(vars.__range.value).toBe('3600s');
-    expect(vars.__range_s.value).toBe(3600);
-    expect(vars.__range_ms.value).toBe(3_600_000);
+    expect(vars.__interval?.value).toBe('1500ms');
+    expect(vars.__interval_ms?.value).toBe(1500);
+    expect(vars.__range?.value).toBe('3600s');
+    expect(vars.__range_s?.value).toBe(3600);
+    expect(vars.__range_ms?.value).toBe(3_600_000);
   });
 });
 

@@ -47,7 +47,7 @@ export class TestTemplateSrv implements TemplateSrv {
 
   updateTimeRange(): void {}
 
-  replace(target?: string, scopedVars?: ScopedVars, format?: string | Function): string {
+  replace(target?: string, scopedVars?: ScopedVars, format?: string | ((...args: unknown[]) => string)): string {
     if (!target) {
       return target ?? '';
     }
