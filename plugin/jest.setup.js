@@ -5,3 +5,9 @@ global.ResizeObserver = global.ResizeObserver || class { observe() {} unobserve(
 const { TextEncoder, TextDecoder } = require('util');
 global.TextEncoder = global.TextEncoder || TextEncoder;
 global.TextDecoder = global.TextDecoder || TextDecoder;
+// @grafana/ui's Combobox sizes itself by measuring text on a canvas, which jsdom does not draw.
+if (global.HTMLCanvasElement) {
+  global.HTMLCanvasElement.prototype.getContext = function getContext() {
+    return { font: '', measureText: (text) => ({ width: String(text).length * 8 }) };
+  };
+}

@@ -7,10 +7,10 @@ function fetchError(status: number, data: unknown, statusText = '') {
 
 describe('toSidecarError', () => {
   it("passes the sidecar's own code and message through", () => {
-    const err = toSidecarError(fetchError(400, { code: 'BAD_MATCHER', message: 'matchers[0].op: "==" is not one of =, !=, =~, !~' }), '/api/native/query');
+    const err = toSidecarError(fetchError(400, { code: 'INVALID_REQUEST', message: 'matchers[0].op: "==" is not one of =, !=, =~, !~' }), '/api/native/query');
     expect(err).toBeInstanceOf(SidecarError);
-    expect(err).toMatchObject({ code: 'BAD_MATCHER', status: 400, endpoint: '/api/native/query' });
-    expect(err.message).toBe('BAD_MATCHER: matchers[0].op: "==" is not one of =, !=, =~, !~');
+    expect(err).toMatchObject({ code: 'INVALID_REQUEST', status: 400, endpoint: '/api/native/query' });
+    expect(err.message).toBe('INVALID_REQUEST: matchers[0].op: "==" is not one of =, !=, =~, !~');
   });
 
   it('says a refused token is the problem', () => {

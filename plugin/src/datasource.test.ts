@@ -1,0 +1,199 @@
+// The datasource's own logic with Grafana's services replaced: targets, per-query errors, variables,
+// ad hoc filters, annotations and "Save & test" messages. (test/plugin runs it against a real sidecar.)
+import { DataQueryRequest, dateTime, DataSourceInstanceSettings, FieldType } from '@grafana/data';
+import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
+
+import { DataSource } from './datasource';
+import { cannedBackendSrv, CannedAnswer } from './testing/backendSrv';
+import { TestTemplateSrv } from './testing/templateSrv';
+import { SensorstoreOptions, SensorstoreQuery } from './types';
+
+const settings = {
+  id: 1,
+  uid: 'sensorstore',
+  type: 'sensorstore-datasource',
+  name: 'Sensorstore',
+  url: '/api/datasources/proxy/uid/sensorstore',
+  access: 'proxy',
+  readOnly: false,
+  meta: {} as DataSourceInstanceSettings['meta'],
+  jsonData: { url: 'http://sidecar:8428', defaultAggregation: 'max', minInterval: '10s' },
+} as DataSourceInstanceSettings<SensorstoreOptions>;
+
+const START_MS = 1_700_000_000_000;
+
+function request(targets: SensorstoreQuery[], extra: Partial<DataQueryRequest<SensorstoreQuery>> = {}): DataQueryRequest<SensorstoreQuery> {
+  const from = dateTime(START_MS);
+  const to = dateTime(START_MS + 3_600_000);
+  return {
+    requestId: 'r1',
+    interval: '15s',
+    intervalMs: 15_000,
+    maxDataPoints: 500,
+    range: { from, to, raw: { from, to } },
+    scopedVars: {},
+    targets,
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: 0,
+    ...extra,
+  };
+}
+
+function queryAnswer(body: unknown): CannedAnswer {
+  const metric = (body as { metric: string }).metric;
+  if (metric === 'broken') {
+    return { status: 400, data: { code: 'INVALID_QUERY', message: 'matchers[0].value: bad regex "("' } };
+  }
+  return {
+    status: 200,
+    data: {
+      step: 15_000,
+      series: [{ metric, labels: { device: 'd1', site: 'berlin' }, unit: 'percent', times: [START_MS, START_MS + 15_000], values: [30, 15] }],
+      stats: { series: 1, points: 2, tookMs: 1 },
+    },
+  };
+}
+
+beforeEach(() => {
+  setTemplateSrv(new TestTemplateSrv([{ name: 'site', current: ['berlin', 'paris'], multi: true }]));
+});
+
+describe('DataSource.query', () => {
+  it('sends one request per visible target and names the series from the legend', async () => {
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/query': queryAnswer });
+    setBackendSrv(backendSrv);
+    const ds = new DataSource(settings);
+    const response = await ds.query(
+      request([
+        { refId: 'A', metric: 'humidity', matchers: [{ name: 'site', op: '=', value: '$site' }], legend: '{{device}}' },
+        { refId: 'B', metric: 'pressure', hide: true },
+        { refId: 'C', metric: '' },
+      ]),
+    );
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ url: '/api/datasources/proxy/uid/sensorstore/sidecar/api/native/query', method: 'POST' });
+    expect(requests[0].data).toEqual({
+      metric: 'humidity',
+      matchers: [{ name: 'site', op: '=~', value: '(berlin|paris)' }],
+      start: START_MS,
+      end: START_MS + 3_600_000,
+      limit: undefined,
+      step: 15_000,
+      agg: 'max',
+      fill: 'none',
+      timeZone: 'UTC',
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toHaveLength(1);
+    const frame = response.data[0];
+    expect(frame.fields[1]).toMatchObject({ type: FieldType.number, config: { displayNameFromDS: 'd1', unit: 'percent' } });
+    expect(frame.meta.custom).toEqual({ stepMs: 15_000 });
+  });
+
+  it("reports each failing query under its own refId with the sidecar's message", async () => {
+    setBackendSrv(cannedBackendSrv({ '/api/native/query': queryAnswer }).backendSrv);
+    const response = await new DataSource(settings).query(
+      request([
+        { refId: 'A', metric: 'humidity' },
+        { refId: 'B', metric: 'broken' },
+        { refId: 'C', metric: 'humidity', minInterval: 'often' },
+      ]),
+    );
+    expect(response.data).toHaveLength(1);
+    expect(response.errors).toEqual([
+      { refId: 'B', status: 400, message: 'INVALID_QUERY: matchers[0].value: bad regex "("' },
+      { refId: 'C', message: expect.stringContaining('Query C min interval: "often"') },
+    ]);
+  });
+
+  it('adds ad hoc filters to every query', async () => {
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/query': queryAnswer });
+    setBackendSrv(backendSrv);
+    await new DataSource(settings).query(
+      request([{ refId: 'A', metric: 'humidity' }, { refId: 'B', metric: 'pressure' }], { filters: [{ key: 'kind', operator: '!=', value: 'outdoor' }] }),
+    );
+    expect(requests.map((r) => (r.data as { matchers: unknown }).matchers)).toEqual([
+      [{ name: 'kind', op: '!=', value: 'outdoor' }],
+      [{ name: 'kind', op: '!=', value: 'outdoor' }],
+    ]);
+  });
+
+  it('turns an annotation query into threshold regions', async () => {
+    setBackendSrv(cannedBackendSrv({ '/api/native/query': queryAnswer }).backendSrv);
+    const response = await new DataSource(settings).query(
+      request([{ refId: 'Anno', metric: 'battery', annotation: { condition: 'below', threshold: 20, display: 'regions' } }]),
+    );
+    const fields = Object.fromEntries(response.data[0].fields.map((f: { name: string; values: unknown[] }) => [f.name, f.values]));
+    expect(fields.time).toEqual([START_MS + 15_000]);
+    expect(fields.timeEnd).toEqual([START_MS + 15_000]);
+  });
+});
+
+describe('DataSource.testDatasource', () => {
+  const ok = { '/api/native/status': { status: 200, data: { version: '0.1.0', series: 12, ready: true } }, '/api/native/series/count': { status: 200, data: { data: { series: 12 } } } };
+
+  it('says how many series the sidecar holds', async () => {
+    setBackendSrv(cannedBackendSrv(ok).backendSrv);
+    expect(await new DataSource(settings).testDatasource()).toEqual({ status: 'success', message: 'Connected to Sensorstore 0.1.0 at http://sidecar:8428: 12 series' });
+  });
+
+  it.each([
+    ['a refused token', { '/api/native/status': { status: 401, data: { code: 'UNAUTHORIZED', message: 'unknown token' } } }, /refused the token/],
+    ['an unreachable sidecar', { '/api/native/status': { status: 502, data: { message: 'Bad Gateway' } } }, /Could not reach the sidecar/],
+    ['a sidecar still recovering', { '/api/native/status': { status: 200, data: { version: '0.1.0', series: 0, ready: false } } }, /not ready yet/],
+    ['something that is not a sidecar', { '/api/native/status': { status: 200, data: '<html></html>' } }, /not like a Sensorstore sidecar/],
+  ])('explains %s', async (_name, answers, message) => {
+    setBackendSrv(cannedBackendSrv(answers as Record<string, CannedAnswer>).backendSrv);
+    const result = await new DataSource(settings).testDatasource();
+    expect(result.status).toBe('error');
+    expect(result.message).toMatch(message);
+  });
+
+  it('asks for a URL first', async () => {
+    const result = await new DataSource({ ...settings, jsonData: { url: '' } }).testDatasource();
+    expect(result).toEqual({ status: 'error', message: 'Set the sidecar URL (e.g. http://sidecar:8428) and save again' });
+  });
+});
+
+describe('variables and ad hoc filters', () => {
+  it('lists label values narrowed by other variables and the time range', async () => {
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/label/device/values': { status: 200, data: { data: ['d1', 'd2'] } } });
+    setBackendSrv(backendSrv);
+    const ds = new DataSource(settings);
+    const from = dateTime(START_MS);
+    const to = dateTime(START_MS + 1000);
+    const values = await ds.metricFindQuery('label_values(temperature{site="$site"}, device)', { range: { from, to, raw: { from, to } } });
+    expect(values).toEqual([
+      { text: 'd1', value: 'd1' },
+      { text: 'd2', value: 'd2' },
+    ]);
+    expect(requests[0].data).toEqual({ matchers: [{ name: 'site', op: '=~', value: '(berlin|paris)' }], metric: 'temperature', start: START_MS, end: START_MS + 1000 });
+  });
+
+  it('offers tag values filtered by the other ad hoc filters', async () => {
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/label/site/values': { status: 200, data: { data: ['berlin'] } } });
+    setBackendSrv(backendSrv);
+    const values = await new DataSource(settings).getTagValues({
+      key: 'site',
+      filters: [
+        { key: 'site', operator: '=', value: 'x' },
+        { key: 'kind', operator: '=', value: 'indoor' },
+      ],
+    });
+    expect(values).toEqual([{ text: 'berlin', value: 'berlin' }]);
+    expect(requests[0].data).toEqual({ matchers: [{ name: 'kind', op: '=', value: 'indoor' }] });
+  });
+
+  it('resolves variables and filters for Explore', () => {
+    const ds = new DataSource(settings);
+    const [query] = ds.interpolateVariablesInQueries([{ refId: 'A', metric: 'temperature', matchers: [{ name: 'site', op: '=', value: '$site' }] }], {}, [
+      { key: 'kind', operator: '=', value: 'indoor' },
+    ]);
+    expect(query.matchers).toEqual([
+      { name: 'site', op: '=~', value: '(berlin|paris)' },
+      { name: 'kind', op: '=', value: 'indoor' },
+    ]);
+    expect(query.datasource).toEqual({ type: 'sensorstore-datasource', uid: 'sensorstore' });
+  });
+});
