@@ -1,0 +1,141 @@
+// The payload of a WAL batch record: the series it introduces to the file, then its samples.
+//
+// Invariant: every WAL file is self-contained — a record defines (ref → labels) each series the
+// first time that file mentions it — so any suffix of the log can be replayed after older files
+// were removed. Refs are the engine's in-process series ids; they mean nothing across restarts.
+
+import { ByteReader, ByteWriter } from '../encoding/bytes';
+import { CorruptionError } from '../model/errors';
+import { LabelSet, METRIC_NAME_LABEL } from '../model/types';
+import { sortedLabelPairs } from '../model/labels';
+
+/** One series' samples in a batch, already validated; `id` is the engine's series id. */
+export interface BatchEntry {
+  id: number;
+  timestamps: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+/**
+ * Tracks which series the current WAL file has defined. `reset()` starts a new generation (a new
+ * file, or after a failed write whose definitions never reached the file) without touching every
+ * series: a series counts as defined only if it was marked in the current generation.
+ */
+export class FileSeriesDefinitions {
+  private markedIn = new Float64Array(1024);
+  private generation = 1;
+
+  reset(): void {
+    this.generation++;
+  }
+
+  isDefined(id: number): boolean {
+    return id < this.markedIn.length && this.markedIn[id] === this.generation;
+  }
+
+  markDefined(id: number): void {
+    if (id >= this.markedIn.length) {
+      let size = this.markedIn.length * 2;
+      while (size <= id) size *= 2;
+      const next = new Float64Array(size);
+      next.set(this.markedIn);
+      this.markedIn = next;
+    }
+    this.markedIn[id] = this.generation;
+  }
+}
+
+/**
+ * Appends the payload for `entries` to `w`, defining first the series the file has not seen.
+ * `labelsOf(id)` gives a series' labels.
+ */
+export function encodeBatch(
+  w: ByteWriter,
+  entries: readonly BatchEntry[],
+  defs: FileSeriesDefinitions,
+  labelsOf: (id: number) => LabelSet,
+): void {
+  const newIds: number[] = [];
+  for (const e of entries) {
+    if (!defs.isDefined(e.id)) {
+      defs.markDefined(e.id);
+      newIds.push(e.id);
+    }
+  }
+  w.uvarint(newIds.length);
+  for (const id of newIds) {
+    const pairs = sortedLabelPairs(labelsOf(id));
+    w.uvarint(id);
+    w.uvarint(pairs.length);
+    for (const [name, value] of pairs) {
+      w.str(name);
+      w.str(value);
+    }
+  }
+  w.uvarint(entries.length);
+  for (const e of entries) {
+    const n = e.timestamps.length;
+    w.uvarint(e.id);
+    w.uvarint(n);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const t = e.timestamps[i];
+      w.varint(t - prev);
+      prev = t;
+    }
+    w.f64s(e.values, 0, n);
+  }
+}
+
+/** Receives a decoded batch. The arrays are fresh and may be kept. */
+export interface BatchSink {
+  /** A series definition: `ref` is valid for the rest of this file. */
+  define(ref: number, labels: LabelSet): void;
+  samples(ref: number, timestamps: Float64Array, values: Float64Array): void;
+}
+
+/**
+ * Decodes a batch payload. Unknown refs and malformed fields are CorruptionErrors at their offset,
+ * so replay treats them like any other damage. All entries are checked before any reaches `sink`,
+ * keeping a record all-or-nothing even when its payload is malformed.
+ */
+export function decodeBatch(r: ByteReader, known: (ref: number) => boolean, sink: BatchSink): void {
+  const defined = new Set<number>();
+  const nDefs = r.uvarint();
+  const defs: Array<[number, LabelSet]> = [];
+  for (let i = 0; i < nDefs; i++) {
+    const ref = r.uvarint();
+    const nLabels = r.uvarint();
+    const labels: Record<string, string> = {};
+    for (let j = 0; j < nLabels; j++) {
+      const name = r.str();
+      labels[name] = r.str();
+    }
+    if (labels[METRIC_NAME_LABEL] === undefined) r.fail(`series definition ${ref} has no metric name`);
+    defs.push([ref, labels]);
+    defined.add(ref);
+  }
+  const nEntries = r.uvarint();
+  const entries: Array<[number, Float64Array, Float64Array]> = [];
+  for (let i = 0; i < nEntries; i++) {
+    const at = r.pos;
+    const ref = r.uvarint();
+    if (!defined.has(ref) && !known(ref)) {
+      throw new CorruptionError(r.file, r.baseOffset + at, `samples for series ref ${ref}, which this file never defined`);
+    }
+    const n = r.uvarint();
+    if (n * 9 > r.end - r.pos) r.fail(`an entry of ${n} samples is longer than its record`);
+    const ts = new Float64Array(n);
+    let t = 0;
+    for (let k = 0; k < n; k++) {
+      t += r.varint();
+      ts[k] = t;
+    }
+    const vs = new Float64Array(n);
+    r.f64s(vs, 0, n);
+    entries.push([ref, ts, vs]);
+  }
+  if (!r.done) r.fail('bytes left over after the last entry');
+  for (const [ref, labels] of defs) sink.define(ref, labels);
+  for (const [ref, ts, vs] of entries) sink.samples(ref, ts, vs);
+}

@@ -1,0 +1,287 @@
+// The WAL's write and replay paths, its damage table and its fault handling.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FRAME_HEADER_BYTES } from '../encoding/frame';
+import { FaultFileIO } from '../fs/fault-io';
+import { NodeFileIO } from '../fs/node-io';
+import { CorruptionError, DiskFullError, EngineFailedError } from '../model/errors';
+import { Durability } from '../model/options';
+import { LabelSet } from '../model/types';
+import { BatchEntry, decodeBatch } from './batch-codec';
+import { WAL_HEADER_BYTES, walPath } from './files';
+import { replayWal, WalReplayReport } from './replay';
+import { WalWriter } from './writer';
+
+const labelsOf = (id: number): LabelSet => ({ __name__: 'temperature', device: `d${id}` });
+
+function entry(id: number, ts: number[], vs: number[]): BatchEntry {
+  return { id, timestamps: ts, values: vs };
+}
+
+interface Replayed {
+  report: WalReplayReport;
+  /** One line per record: "device:t=v,..." joined by spaces. */
+  records: string[];
+}
+
+async function replay(dir: string, opts: { repair?: boolean; fromIndex?: number; io?: FaultFileIO } = {}): Promise<Replayed> {
+  const records: string[] = [];
+  let refs = new Map<number, LabelSet>();
+  const report = await replayWal({
+    dir,
+    io: opts.io ?? new NodeFileIO(),
+    fromIndex: opts.fromIndex ?? 1,
+    repair: opts.repair ?? false,
+    onFile: () => (refs = new Map()),
+    onRecord: (_type, r) => {
+      const parts: string[] = [];
+      decodeBatch(r, (ref) => refs.has(ref), {
+        define: (ref, labels) => refs.set(ref, labels),
+        samples: (ref, ts, vs) => parts.push(`${refs.get(ref)!.device}:${[...ts].map((t, i) => `${t}=${vs[i]}`).join(',')}`),
+      });
+      records.push(parts.join(' '));
+    },
+  });
+  return { report, records };
+}
+
+describe('WAL', () => {
+  let dir: string;
+  const applied: string[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ss-wal-'));
+    applied.length = 0;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function open(io = new NodeFileIO() as NodeFileIO | FaultFileIO, durability: Durability = { mode: 'fsync' }, segmentBytes = 1 << 20) {
+    return WalWriter.open({
+      dir,
+      io,
+      durability,
+      segmentBytes,
+      labelsOf,
+      apply: (entries) => applied.push(entries.map((e) => `d${e.id}:${e.timestamps.length}`).join(' ')),
+    });
+  }
+
+  it('writes batches that replay in order with their series', async () => {
+    const w = await open();
+    await w.append([entry(1, [1000, 2000], [1.5, -2]), entry(2, [1000], [NaN])]);
+    await w.append([entry(1, [500], [7])]);
+    await w.close();
+    expect(applied).toEqual(['d1:2 d2:1', 'd1:1']);
+    const { records, report } = await replay(dir);
+    expect(records).toEqual(['d1:1000=1.5,2000=-2 d2:1000=NaN', 'd1:500=7']);
+    expect(report).toMatchObject({ files: 1, records: 2, tornBytesDropped: 0 });
+  });
+
+  it('shares one fsync among concurrent writers', async () => {
+    const w = await open();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => w.append([entry(i, [i], [i])])));
+    await w.close();
+    const s = w.stats();
+    expect(s.records).toBe(50);
+    expect(s.fsyncs).toBeLessThan(50);
+    expect(s.avgGroupSize).toBeGreaterThan(1);
+  });
+
+  it('acknowledges in interval mode only after the covering fsync, and at once in none mode', async () => {
+    const w = await open(new NodeFileIO(), { mode: 'interval', intervalMs: 20 });
+    await Promise.all([w.append([entry(1, [1], [1])]), w.append([entry(1, [2], [2])])]);
+    expect(w.stats().fsyncs).toBeGreaterThanOrEqual(1);
+    await w.close();
+    const none = await WalWriter.open({ dir, io: new NodeFileIO(), durability: { mode: 'none' }, segmentBytes: 1 << 20, labelsOf, apply: () => undefined });
+    await none.append([entry(1, [3], [3])]);
+    expect(none.stats().fsyncs).toBe(0);
+    await none.close();
+    expect((await replay(dir)).records).toEqual(['d1:1=1', 'd1:2=2', 'd1:3=3']);
+  });
+
+  it('rotates by size and keeps every file self-contained', async () => {
+    const w = await open(new NodeFileIO(), { mode: 'fsync' }, 100);
+    for (let i = 0; i < 10; i++) await w.append([entry(7, [i], [i])]);
+    await w.close();
+    const files = readdirSync(dir).filter((n) => n.endsWith('.wal'));
+    expect(files.length).toBeGreaterThan(3);
+    // Dropping the older files leaves a log that still replays: each file defines its series.
+    const last = Number(files[files.length - 2].slice(0, 10));
+    const { records } = await replay(dir, { fromIndex: last });
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.startsWith('d7:'))).toBe(true);
+  });
+
+  it('runs a rotation callback between groups and removes older files', async () => {
+    const w = await open();
+    await w.append([entry(1, [1], [1])]);
+    const seen = await w.rotate((index) => ({ index, applied: applied.length }));
+    expect(seen).toEqual({ index: 2, applied: 1 });
+    await w.append([entry(1, [2], [2])]);
+    await w.removeBefore(2);
+    await w.close();
+    expect(readdirSync(dir)).toEqual(['0000000002.wal']);
+    expect((await replay(dir, { fromIndex: 2 })).records).toEqual(['d1:2=2']);
+  });
+
+  describe('damage table', () => {
+    /** Three records in one file; returns their [start, end) offsets. */
+    async function threeRecords(): Promise<Array<[number, number]>> {
+      const w = await open();
+      for (let i = 1; i <= 3; i++) await w.append([entry(i, [i * 1000], [i])]);
+      await w.close();
+      const buf = readFileSync(walPath(dir, 1));
+      const out: Array<[number, number]> = [];
+      let pos = WAL_HEADER_BYTES;
+      while (pos < buf.length) {
+        const end = pos + FRAME_HEADER_BYTES + buf.readUInt32LE(pos);
+        out.push([pos, end]);
+        pos = end;
+      }
+      expect(out).toHaveLength(3);
+      return out;
+    }
+
+    const path = () => walPath(dir, 1);
+    const flip = (offset: number) => {
+      const buf = readFileSync(path());
+      buf[offset] ^= 0x40;
+      writeFileSync(path(), buf);
+    };
+
+    it('cuts a torn last record at every byte offset and keeps the others', async () => {
+      const records = await threeRecords();
+      const [start, end] = records[2];
+      const original = readFileSync(path());
+      for (let cut = start; cut < end; cut++) {
+        writeFileSync(path(), original.subarray(0, cut));
+        const { records: got, report } = await replay(dir);
+        expect(got).toEqual(['d1:1000=1', 'd2:2000=2']);
+        expect(report.tornBytesDropped).toBe(cut - start);
+        expect(statSync(path()).size).toBe(start);
+      }
+    });
+
+    it('cuts a zero-filled tail as torn', async () => {
+      await threeRecords();
+      const buf = readFileSync(path());
+      writeFileSync(path(), Buffer.concat([buf, Buffer.alloc(4096)]));
+      const { records, report } = await replay(dir);
+      expect(records).toHaveLength(3);
+      expect(report.tornBytesDropped).toBe(4096);
+    });
+
+    const regions: Array<[string, number]> = [
+      ['length', 0],
+      ['type', 4],
+      ['payload checksum', 8],
+      ['header checksum', 12],
+      ['payload', FRAME_HEADER_BYTES + 2],
+    ];
+
+    it.each(regions)('refuses a flipped %s byte in a middle record, naming file and offset', async (_what, at) => {
+      const records = await threeRecords();
+      const [start] = records[1];
+      flip(start + at);
+      const err = await replay(dir).catch((e) => e);
+      expect(err).toBeInstanceOf(CorruptionError);
+      expect(err.file).toBe(path());
+      expect(err.offset).toBeGreaterThanOrEqual(start);
+      expect(err.offset).toBeLessThan(records[1][1]);
+      expect(err.message).toContain('followed by intact records');
+    });
+
+    it.each(regions)('refuses a flipped %s byte in the last record (it may have been acknowledged)', async (_what, at) => {
+      const records = await threeRecords();
+      const [start, end] = records[2];
+      flip(start + at);
+      const err = await replay(dir).catch((e) => e);
+      expect(err).toBeInstanceOf(CorruptionError);
+      expect(err.offset).toBeGreaterThanOrEqual(start);
+      expect(err.offset).toBeLessThan(end);
+    });
+
+    it.each(regions)('with repair, sets a damaged %s aside and keeps the intact records after it', async (_what, at) => {
+      const records = await threeRecords();
+      const [start, end] = records[1];
+      const original = readFileSync(path());
+      flip(start + at);
+      const { records: got, report } = await replay(dir, { repair: true });
+      // Record 2 defined series d2 and is gone; records 1 and 3 survive.
+      expect(got).toEqual(['d1:1000=1', 'd3:3000=3']);
+      expect(report.setAsideRecords).toBe(1);
+      expect(report.setAsideBytes).toBe(end - start);
+      const aside = readFileSync(report.setAsidePaths[0]);
+      expect(aside.length).toBe(end - start);
+      expect(aside.equals(original.subarray(start, end))).toBe(false);
+      // The repaired file replays cleanly without repair.
+      expect((await replay(dir)).records).toEqual(got);
+    });
+
+    it('refuses a damaged file header, and a missing file in the middle', async () => {
+      await threeRecords();
+      flip(2);
+      await expect(replay(dir)).rejects.toThrow(/bad magic|checksum/);
+      writeFileSync(walPath(dir, 3), readFileSync(path()));
+      rmSync(path());
+      await expect(replay(dir)).rejects.toThrow(/missing/);
+    });
+
+    it('removes a last file whose header was never completed', async () => {
+      await threeRecords();
+      writeFileSync(walPath(dir, 2), Buffer.alloc(7));
+      const { records, report } = await replay(dir);
+      expect(records).toHaveLength(3);
+      expect(report.tornBytesDropped).toBe(7);
+      expect(readdirSync(dir)).toEqual(['0000000001.wal']);
+    });
+
+    it('treats a truncated middle file as damage', async () => {
+      await threeRecords();
+      const w = await open();
+      await w.append([entry(9, [9], [9])]);
+      await w.close();
+      truncateSync(path(), statSync(path()).size - 3);
+      await expect(replay(dir)).rejects.toBeInstanceOf(CorruptionError);
+    });
+  });
+
+  describe('faults', () => {
+    it('rejects a write on ENOSPC without acknowledging it, and writes again once space returns', async () => {
+      const io = new FaultFileIO(new NodeFileIO());
+      const w = await open(io);
+      await w.append([entry(1, [1], [1])]);
+      const spaceBack = io.inject({ op: 'write', path: '.wal', code: 'ENOSPC', partialBytes: 5 });
+      await expect(w.append([entry(2, [2], [2])])).rejects.toBeInstanceOf(DiskFullError);
+      await expect(w.append([entry(3, [3], [3])])).rejects.toBeInstanceOf(DiskFullError);
+      spaceBack();
+      await w.append([entry(2, [4], [4])]);
+      await w.close();
+      expect(applied).toEqual(['d1:1', 'd2:1']);
+      // The partial bytes were cut back; d2 is defined again in the record that reached the file.
+      expect((await replay(dir)).records).toEqual(['d1:1=1', 'd2:4=4']);
+    });
+
+    it('rejects a write on EIO and keeps going', async () => {
+      const io = new FaultFileIO(new NodeFileIO());
+      const w = await open(io);
+      io.inject({ op: 'write', path: '.wal', code: 'EIO', times: 1 });
+      await expect(w.append([entry(1, [1], [1])])).rejects.toThrow(/EIO/);
+      await w.append([entry(1, [2], [2])]);
+      await w.close();
+      expect((await replay(dir)).records).toEqual(['d1:2=2']);
+    });
+
+    it('stops acknowledging for good after a failed fsync', async () => {
+      const io = new FaultFileIO(new NodeFileIO());
+      const w = await open(io);
+      io.inject({ op: 'sync', path: '.wal', code: 'EIO', times: 1 });
+      await expect(w.append([entry(1, [1], [1])])).rejects.toBeInstanceOf(EngineFailedError);
+      // The fault is gone, but the writer must not pretend the earlier data is safe.
+      await expect(w.append([entry(1, [2], [2])])).rejects.toBeInstanceOf(EngineFailedError);
+      await expect(w.rotate(() => 1)).rejects.toBeInstanceOf(EngineFailedError);
+      expect(applied).toEqual([]);
+      await w.close();
+    });
+  });
+});
