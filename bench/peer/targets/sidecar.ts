@@ -1,0 +1,47 @@
+// The sidecar as a benchmark target: the built process (sidecar/dist/main.js) on a temp data dir,
+// fed line protocol on /write and remote write on /api/v1/write, asked in its native API and, for
+// Q2 and Q3, also in PromQL on its Prometheus-compatible API (to compare that path with Prometheus).
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { nativeCount, nativeQuery } from '../dialects/native';
+import { promqlQuery } from '../dialects/promql';
+import { BenchError } from '../errors';
+import { fetchText } from '../queries';
+import { REMOTE_WRITE_HEADERS } from '../remote-write';
+import { Target } from './target';
+
+/** Reads a gauge from Prometheus text format; undefined when the sidecar does not expose it. */
+export function gaugeValue(metricsText: string, name: string): number | undefined {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([-+0-9.eE]+|NaN)$`, 'm').exec(metricsText);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The gauge the sidecar sets to 1 while a compaction runs. */
+export const COMPACTION_RUNNING_GAUGE = 'sensorstore_compaction_running';
+
+export function sidecarTarget(repoRoot: string): Target {
+  const main = join(repoRoot, 'sidecar', 'dist', 'main.js');
+  return {
+    id: 'sidecar',
+    title: 'Sensorstore sidecar',
+    version: () => `sensorstore ${(JSON.parse(readFileSync(join(repoRoot, 'sidecar', 'package.json'), 'utf8')) as { version: string }).version}`,
+    formats: ['lp', 'rw'],
+    async launch(dir, port) {
+      if (!existsSync(main)) throw new BenchError('PEER_MISSING', 'sidecar / start', `${main} is missing: build it with "npm run build -w sidecar"`);
+      return { command: process.execPath, args: [main, '--data-dir', join(dir, 'data'), '--host', '127.0.0.1', '--port', String(port)] };
+    },
+    readyPath: '/ready',
+    setup: async () => undefined,
+    writeEndpoint: (format) =>
+      format === 'lp'
+        ? { path: '/write?precision=ns', headers: { 'Content-Type': 'text/plain; charset=utf-8' } }
+        : { path: '/api/v1/write', headers: REMOTE_WRITE_HEADERS },
+    count: nativeCount,
+    dialects: ['native', 'promql'],
+    query: (dialect, baseUrl, id, spec, where) => (dialect === 'promql' ? promqlQuery(baseUrl, id, spec, where) : nativeQuery(baseUrl, id, spec, where)),
+    async busy(baseUrl) {
+      const text = await fetchText(`${baseUrl}/metrics`, {}, 'sidecar / settle');
+      return (gaugeValue(text, COMPACTION_RUNNING_GAUGE) ?? 0) > 0;
+    },
+  };
+}
