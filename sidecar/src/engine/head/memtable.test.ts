@@ -1,0 +1,44 @@
+// Memtable order and last-write-wins, checked against a plain map on random inputs.
+import fc from 'fast-check';
+import { Memtable, SeriesBuffer } from './memtable';
+
+const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
+
+describe('SeriesBuffer', () => {
+  it('appends in order without sorting and overwrites a repeated latest timestamp in place', () => {
+    const b = new SeriesBuffer(2);
+    b.append([1, 2, 2, 3], [10, 20, 21, 30], 0, 4);
+    expect(b.firstUnsorted).toBe(-1);
+    expect([...b.timestamps.subarray(0, b.length)]).toEqual([1, 2, 3]);
+    expect([...b.values.subarray(0, b.length)]).toEqual([10, 21, 30]);
+  });
+
+  it('sorts late samples into place, the later write of a timestamp winning', () => {
+    const b = new SeriesBuffer();
+    b.append([10, 20, 30, 20, 5, 20], [1, 2, 3, 4, 5, 6], 0, 6);
+    const before = b.timestamps;
+    b.sort();
+    expect([...b.timestamps.subarray(0, b.length)]).toEqual([5, 10, 20, 30]);
+    expect([...b.values.subarray(0, b.length)]).toEqual([5, 1, 6, 3]);
+    // Sorting never changes arrays a capture may hold.
+    expect([...before.subarray(0, 6)]).toEqual([10, 20, 30, 20, 5, 20]);
+  });
+
+  it('agrees with a map on random writes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.double({ noNaN: true })), { maxLength: 30 }), { maxLength: 8 }), (writes) => {
+        const t = new Memtable(1);
+        const model = new Map<number, number>();
+        for (const w of writes) {
+          t.append(0, w.map(([ts]) => ts), w.map(([, v]) => v));
+          for (const [ts, v] of w) model.set(ts, v);
+        }
+        const got = t.read(0);
+        const want = [...model.entries()].sort((a, b) => a[0] - b[0]);
+        expect(got ? [...got.timestamps] : []).toEqual(want.map(([ts]) => ts));
+        expect(got ? [...got.values] : []).toEqual(want.map(([, v]) => v));
+      }),
+      { seed, numRuns: 300 },
+    );
+  });
+});

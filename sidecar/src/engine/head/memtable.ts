@@ -1,0 +1,137 @@
+// A memtable: the head's samples for one stretch of the WAL, per series in growable typed arrays.
+//
+// Invariants:
+// - A memtable covers the WAL records of files [walFrom, walTo); the active one is open-ended
+//   (walTo = Infinity) and is the only one that changes. Frozen ones wait to be flushed to a segment.
+// - Per series, samples are kept in arrival order, so a later write of a timestamp comes after an
+//   earlier one; reads sort stably and keep the last, which is exactly last-write-wins. Samples that
+//   arrive in time order (the common case) are appended, and a repeat of the latest timestamp
+//   overwrites in place, so such series never need sorting.
+// - Arrays are never shortened or reordered in place: sorting and growing allocate new arrays. A
+//   capture (for a snapshot) of (arrays, length) therefore stays valid while writes go on.
+
+export class SeriesBuffer {
+  timestamps: Float64Array;
+  values: Float64Array;
+  length = 0;
+  /** Index of the first sample that broke time order, or -1 when the buffer is sorted and unique. */
+  firstUnsorted = -1;
+
+  constructor(capacity = 16) {
+    this.timestamps = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+  }
+
+  append(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): void {
+    const need = this.length + (to - from);
+    if (need > this.timestamps.length) this.grow(need);
+    const T = this.timestamps;
+    const V = this.values;
+    let n = this.length;
+    for (let i = from; i < to; i++) {
+      const t = ts[i];
+      if (n > 0) {
+        const last = T[n - 1];
+        if (t === last && this.firstUnsorted < 0) {
+          V[n - 1] = vs[i];
+          continue;
+        }
+        if (t <= last && this.firstUnsorted < 0) this.firstUnsorted = n;
+      }
+      T[n] = t;
+      V[n] = vs[i];
+      n++;
+    }
+    this.length = n;
+  }
+
+  /** Sorts by time keeping the last write of each timestamp; allocates new arrays (see invariants). */
+  sort(): void {
+    if (this.firstUnsorted < 0) return;
+    const sorted = sortUnique(this.timestamps, this.values, this.length, this.firstUnsorted);
+    this.timestamps = sorted.timestamps;
+    this.values = sorted.values;
+    this.length = sorted.timestamps.length;
+    this.firstUnsorted = -1;
+  }
+
+  private grow(need: number): void {
+    let cap = Math.max(16, this.timestamps.length * 2);
+    while (cap < need) cap *= 2;
+    const t = new Float64Array(cap);
+    const v = new Float64Array(cap);
+    t.set(this.timestamps.subarray(0, this.length));
+    v.set(this.values.subarray(0, this.length));
+    this.timestamps = t;
+    this.values = v;
+  }
+}
+
+/**
+ * Sorted, unique copy of the first `n` samples, of which [0, sortedPrefix) are already sorted and
+ * unique. The unsorted tail is sorted stably; on equal timestamps the later arrival wins.
+ */
+export function sortUnique(T: Float64Array, V: Float64Array, n: number, sortedPrefix: number): { timestamps: Float64Array; values: Float64Array } {
+  const tailLength = n - sortedPrefix;
+  const order = new Uint32Array(tailLength);
+  for (let i = 0; i < tailLength; i++) order[i] = sortedPrefix + i;
+  // Typed-array sort is not guaranteed stable; break ties by arrival index.
+  order.sort((a, b) => T[a] - T[b] || a - b);
+  const outT = new Float64Array(n);
+  const outV = new Float64Array(n);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < sortedPrefix || j < tailLength) {
+    let src: number;
+    if (j >= tailLength || (i < sortedPrefix && T[i] < T[order[j]])) src = i++;
+    else if (i < sortedPrefix && T[i] === T[order[j]]) {
+      i++; // the tail arrived later: it wins
+      continue;
+    } else src = order[j++];
+    const t = T[src];
+    if (k > 0 && outT[k - 1] === t) {
+      outV[k - 1] = V[src];
+      continue;
+    }
+    outT[k] = t;
+    outV[k] = V[src];
+    k++;
+  }
+  return { timestamps: outT.subarray(0, k), values: outV.subarray(0, k) };
+}
+
+export class Memtable {
+  readonly series = new Map<number, SeriesBuffer>();
+  samples = 0;
+  walTo = Infinity;
+
+  constructor(readonly walFrom: number) {}
+
+  get frozen(): boolean {
+    return this.walTo !== Infinity;
+  }
+
+  append(id: number, ts: ArrayLike<number>, vs: ArrayLike<number>): void {
+    let s = this.series.get(id);
+    if (!s) {
+      s = new SeriesBuffer(Math.max(4, ts.length));
+      this.series.set(id, s);
+    }
+    s.append(ts, vs, 0, ts.length);
+    this.samples += ts.length;
+  }
+
+  /** The series' samples, sorted and unique (views; do not modify). */
+  read(id: number): { timestamps: Float64Array; values: Float64Array } | undefined {
+    const s = this.series.get(id);
+    if (!s || s.length === 0) return undefined;
+    s.sort();
+    return { timestamps: s.timestamps.subarray(0, s.length), values: s.values.subarray(0, s.length) };
+  }
+
+  /** Stops accepting writes: the memtable now covers WAL files [walFrom, walTo). */
+  freeze(walTo: number): void {
+    this.walTo = walTo;
+  }
+}
