@@ -1,0 +1,311 @@
+/**
+ * @jest-environment jsdom
+ */
+// The plugin's DataSource against a real sidecar: query(), metricFindQuery, getTagKeys / getTagValues,
+// annotations and testDatasource. Only Grafana's services are replaced: BackendSrv forwards to the
+// sidecar as Grafana's data proxy would (plugin.json's route adds the token), TemplateSrv holds the
+// dashboard's variables.
+import '../../plugin/jest.setup.js';
+
+import { DataFrame, DataQueryRequest, DataSourceInstanceSettings, dateTime, FieldType } from '@grafana/data';
+import { BackendSrv, BackendSrvRequest, FetchResponse, setBackendSrv, setTemplateSrv } from '@grafana/runtime';
+import { request as httpRequest, STATUS_CODES } from 'http';
+import { from, Observable } from 'rxjs';
+
+import { DataSource } from '../../plugin/src/datasource';
+import { TestTemplateSrv, TestVariable } from '../../plugin/src/testing/templateSrv';
+import { SensorstoreOptions, SensorstoreQuery } from '../../plugin/src/types';
+import pluginJson from '../../plugin/src/plugin.json';
+import { fleetSeed, READ_TOKEN, RunningSidecar, SEED_POINTS, SEED_START_MS, SEED_STEP_MS, startSidecar } from './sidecar';
+
+const PROXY_URL = '/api/datasources/proxy/uid/sensorstore';
+const END_MS = SEED_START_MS + SEED_POINTS * SEED_STEP_MS;
+const MINUTE_MS = 60_000;
+
+/** Node's http client: jsdom has no fetch, and the browser's CORS rules do not apply to Grafana's server. */
+function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** BackendSrv.fetch through an emulated data proxy: plugin.json's route, with this token and URL. */
+function proxyBackendSrv(sidecarUrl: string, token: string): BackendSrv {
+  const [route] = pluginJson.routes;
+  const fetch = <T>(options: BackendSrvRequest): Observable<FetchResponse<T>> =>
+    from(
+      (async () => {
+        const prefix = `${PROXY_URL}/${route.path}`;
+        if (!options.url.startsWith(prefix)) {
+          throw new Error(`not a data proxy URL: ${options.url}`);
+        }
+        const headers: Record<string, string> = { Authorization: route.headers[0].content.replace('{{ .SecureJsonData.token }}', token) };
+        if (options.data !== undefined) {
+          headers['Content-Type'] = 'application/json';
+        }
+        let answer: { status: number; text: string };
+        try {
+          answer = await send(sidecarUrl + options.url.slice(prefix.length), options.method ?? 'GET', headers, options.data === undefined ? undefined : JSON.stringify(options.data));
+        } catch {
+          answer = { status: 502, text: '' };
+        }
+        let data: unknown = answer.text;
+        try {
+          data = answer.text === '' ? undefined : JSON.parse(answer.text);
+        } catch {
+          // Kept as text, as Grafana does.
+        }
+        const response = { data: data as T, status: answer.status, statusText: STATUS_CODES[answer.status] ?? '', ok: answer.status < 300, config: options } as FetchResponse<T>;
+        if (answer.status >= 300) {
+          throw response;
+        }
+        return response;
+      })(),
+    );
+  return { fetch } as unknown as BackendSrv;
+}
+
+function datasource(jsonData: Partial<SensorstoreOptions> = {}): DataSource {
+  return new DataSource({
+    id: 1,
+    uid: 'sensorstore',
+    type: pluginJson.id,
+    name: 'Sensorstore',
+    url: PROXY_URL,
+    access: 'proxy',
+    readOnly: false,
+    meta: {} as DataSourceInstanceSettings['meta'],
+    jsonData: { url: 'http://sidecar:8428', ...jsonData },
+  } as DataSourceInstanceSettings<SensorstoreOptions>);
+}
+
+function request(targets: SensorstoreQuery[], extra: Partial<DataQueryRequest<SensorstoreQuery>> = {}): DataQueryRequest<SensorstoreQuery> {
+  const rangeFrom = dateTime(SEED_START_MS);
+  const rangeTo = dateTime(END_MS);
+  return {
+    requestId: 'test',
+    interval: '1m',
+    intervalMs: MINUTE_MS,
+    maxDataPoints: 1000,
+    range: { from: rangeFrom, to: rangeTo, raw: { from: rangeFrom, to: rangeTo } },
+    scopedVars: {},
+    targets,
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: 0,
+    ...extra,
+  };
+}
+
+function useVariables(variables: TestVariable[] = []): void {
+  setTemplateSrv(new TestTemplateSrv(variables));
+}
+
+function values(frame: DataFrame, name: string): unknown[] {
+  const field = frame.fields.find((candidate) => candidate.name === name);
+  if (!field) {
+    throw new Error(`no field ${name} in ${frame.fields.map((f) => f.name).join(', ')}`);
+  }
+  return field.values;
+}
+
+describe('the DataSource against a real sidecar', () => {
+  let sidecar: RunningSidecar;
+
+  beforeAll(async () => {
+    sidecar = await startSidecar({ withTokens: true });
+    await sidecar.write(fleetSeed());
+  });
+
+  afterAll(async () => {
+    await sidecar?.stop();
+  });
+
+  beforeEach(() => {
+    setBackendSrv(proxyBackendSrv(sidecar.url, READ_TOKEN));
+    useVariables();
+  });
+
+  describe('query()', () => {
+    it('returns one frame per series with time and number fields, labels and legend names', async () => {
+      const response = await datasource().query(
+        request([{ refId: 'A', metric: 'temperature', matchers: [{ name: 'site', op: '=', value: 'paris' }], minInterval: '10m', agg: 'avg', legend: '{{device}} {{site}}' }]),
+      );
+      expect(response.errors).toBeUndefined();
+      const frames = response.data as DataFrame[];
+      expect(frames.map((frame) => frame.fields[1].config.displayNameFromDS).sort()).toEqual(['d3 paris', 'd4 paris']);
+      const d3 = frames.find((frame) => frame.fields[1].labels?.device === 'd3')!;
+      expect(d3.fields[0].type).toBe(FieldType.time);
+      expect(d3.fields[1].type).toBe(FieldType.number);
+      expect(d3.fields[1].labels).toEqual({ device: 'd3', kind: 'indoor', site: 'paris' });
+      expect(values(d3, 'Time')).toEqual(Array.from({ length: 12 }, (_v, i) => SEED_START_MS + i * 10 * MINUTE_MS));
+      // d3 reads 22.0, 22.1, ... 22.9 in every ten minutes.
+      for (const value of values(d3, 'temperature')) {
+        expect(value).toBeCloseTo(22.45, 6);
+      }
+      expect(d3.meta?.custom).toEqual({ stepMs: 10 * MINUTE_MS });
+    });
+
+    it('never returns more points than maxDataPoints', async () => {
+      const response = await datasource().query(request([{ refId: 'A', metric: 'temperature' }], { intervalMs: 1000, maxDataPoints: 10 }));
+      const frames = response.data as DataFrame[];
+      expect(frames).toHaveLength(4);
+      for (const frame of frames) {
+        expect(frame.length).toBeGreaterThan(0);
+        expect(frame.length).toBeLessThanOrEqual(10);
+      }
+    });
+
+    it('groups by a label, combining the series of each group', async () => {
+      const response = await datasource().query(request([{ refId: 'A', metric: 'temperature', groupBy: ['site'], agg: 'avg', minInterval: '2h' }]));
+      const frames = response.data as DataFrame[];
+      const bySite = Object.fromEntries(frames.map((frame) => [frame.fields[1].labels?.site, values(frame, 'temperature')]));
+      expect(Object.keys(bySite).sort()).toEqual(['berlin', 'paris']);
+      expect(bySite.paris[0]).toBeCloseTo((22.45 + 23.45) / 2, 6);
+      expect(bySite.berlin[0]).toBeCloseTo((20.45 + 21.45) / 2, 6);
+    });
+
+    it('turns multi-value variables into regex filters', async () => {
+      useVariables([{ name: 'device', current: ['d1', 'd4'], multi: true, includeAll: true, options: ['d1', 'd2', 'd3', 'd4'] }]);
+      const response = await datasource().query(request([{ refId: 'A', metric: 'humidity', matchers: [{ name: 'device', op: '=', value: '$device' }] }]));
+      expect((response.data as DataFrame[]).map((frame) => frame.fields[1].labels?.device).sort()).toEqual(['d1', 'd4']);
+    });
+
+    it('applies ad hoc filters to every query and skips hidden ones', async () => {
+      const response = await datasource().query(
+        request(
+          [
+            { refId: 'A', metric: 'humidity' },
+            { refId: 'B', metric: 'battery', hide: true },
+          ],
+          { filters: [{ key: 'kind', operator: '=', value: 'outdoor' }] },
+        ),
+      );
+      expect((response.data as DataFrame[]).map((frame) => `${frame.refId} ${frame.fields[1].labels?.device}`).sort()).toEqual(['A d2', 'A d4']);
+    });
+
+    it('lists raw samples', async () => {
+      const response = await datasource().query(request([{ refId: 'A', metric: 'battery', mode: 'raw', matchers: [{ name: 'device', op: '=', value: 'd2' }] }]));
+      const [frame] = response.data as DataFrame[];
+      expect(frame.length).toBe(SEED_POINTS);
+      expect(values(frame, 'battery').slice(0, 3)).toEqual([90, 89, 88]);
+    });
+
+    it('gives the latest reading of every device as one table', async () => {
+      const response = await datasource().query(request([{ refId: 'A', metric: 'battery', mode: 'latest' }]));
+      const [frame] = response.data as DataFrame[];
+      expect(values(frame, 'device')).toEqual(expect.arrayContaining(['d1', 'd2', 'd3', 'd4']));
+      const d2 = values(frame, 'device').indexOf('d2');
+      expect(values(frame, 'Value')[d2]).toBe(5);
+      expect(values(frame, 'Time')[d2]).toBe(END_MS - SEED_STEP_MS);
+    });
+
+    it("aligns day buckets to the dashboard's time zone", async () => {
+      const day = (timezone: string) =>
+        datasource()
+          .query(request([{ refId: 'A', metric: 'humidity', matchers: [{ name: 'device', op: '=', value: 'd1' }], minInterval: '1d' }], { timezone }))
+          .then((response) => values((response.data as DataFrame[])[0], 'Time'));
+      expect(await day('utc')).toEqual([Date.UTC(2026, 0, 15)]);
+      // Midnight in Berlin is 23:00 UTC the day before, in winter.
+      expect(await day('Europe/Berlin')).toEqual([Date.UTC(2026, 0, 14, 23)]);
+    });
+
+    it("shows each failing query's error with the sidecar's message, next to the queries that worked", async () => {
+      const response = await datasource().query(
+        request([
+          { refId: 'A', metric: 'humidity', matchers: [{ name: 'device', op: '=', value: 'd1' }] },
+          { refId: 'B', metric: 'humidity', matchers: [{ name: 'device', op: '=~', value: '(' }] },
+        ]),
+      );
+      expect((response.data as DataFrame[]).map((frame) => frame.refId)).toEqual(['A']);
+      expect(response.errors).toHaveLength(1);
+      expect(response.errors![0]).toMatchObject({ refId: 'B', status: 400 });
+      expect(response.errors![0].message).toMatch(/^INVALID_QUERY: /);
+    });
+
+    it('marks where the battery was below a threshold', async () => {
+      const response = await datasource().query(
+        request([{ refId: 'Anno', metric: 'battery', minInterval: '1m', agg: 'min', legend: '{{device}}', annotation: { condition: 'below', threshold: 20, display: 'regions' } }]),
+      );
+      const [frame] = response.data as DataFrame[];
+      // Only d2 runs down: 90 - i drops below 20 at minute 71 and stays there.
+      expect(values(frame, 'time')).toEqual([SEED_START_MS + 71 * MINUTE_MS]);
+      expect(values(frame, 'timeEnd')).toEqual([END_MS - SEED_STEP_MS]);
+      expect(values(frame, 'title')).toEqual(['d2 below 20']);
+    });
+  });
+
+  describe('template variables', () => {
+    const range = { from: dateTime(SEED_START_MS), to: dateTime(END_MS), raw: { from: dateTime(SEED_START_MS), to: dateTime(END_MS) } };
+    const texts = async (query: string, r = range) => (await datasource().metricFindQuery(query, { range: r })).map((value) => value.text);
+
+    it('lists metric names, label names and label values', async () => {
+      expect(await texts('metrics()')).toEqual(['battery', 'humidity', 'temperature']);
+      expect(await texts('label_names(temperature)')).toEqual(['device', 'kind', 'site']);
+      expect(await texts('label_values(site)')).toEqual(['berlin', 'paris']);
+    });
+
+    it('narrows label values by other variables', async () => {
+      useVariables([{ name: 'site', current: 'paris' }]);
+      expect(await texts('label_values(temperature{site="$site"}, device)')).toEqual(['d3', 'd4']);
+      useVariables([{ name: 'site', current: '$__all', includeAll: true, options: ['berlin', 'paris'] }]);
+      expect(await texts('label_values(temperature{site="$site"}, device)')).toEqual(['d1', 'd2', 'd3', 'd4']);
+    });
+
+    it('narrows label values by the time range', async () => {
+      const later = { from: dateTime(END_MS + 86_400_000), to: dateTime(END_MS + 2 * 86_400_000), raw: { from: dateTime(END_MS + 86_400_000), to: dateTime(END_MS + 2 * 86_400_000) } };
+      expect(await texts('label_values(site)', later)).toEqual([]);
+    });
+
+    it('runs the variable editor query through the variable support', async () => {
+      const ds = datasource();
+      const support = ds.variables as unknown as { query(r: DataQueryRequest): Observable<{ data: Array<{ text: string }> }> };
+      const answer = await new Promise<{ data: Array<{ text: string }> }>((resolve, reject) =>
+        support
+          .query({ ...request([]), targets: [{ refId: 'v', kind: 'labelValues', label: 'device', matchers: [{ name: 'kind', op: '=', value: 'indoor' }] }] } as unknown as DataQueryRequest)
+          .subscribe({ next: resolve, error: reject }),
+      );
+      expect(answer.data.map((value) => value.text)).toEqual(['d1', 'd3']);
+    });
+  });
+
+  describe('ad hoc filters', () => {
+    it('offers label names and values narrowed by the other filters', async () => {
+      const ds = datasource();
+      expect((await ds.getTagKeys({ filters: [] })).map((value) => value.text)).toEqual(['device', 'kind', 'site']);
+      const devices = await ds.getTagValues({ key: 'device', filters: [{ key: 'site', operator: '=', value: 'berlin' }] });
+      expect(devices.map((value) => value.text)).toEqual(['d1', 'd2']);
+    });
+  });
+
+  describe('testDatasource()', () => {
+    it('reports the series count', async () => {
+      const result = await datasource().testDatasource();
+      expect(result.status).toBe('success');
+      expect(result.message).toMatch(/^Connected to Sensorstore \S+ at http:\/\/sidecar:8428: 12 series$/);
+    });
+
+    it('says the token was refused', async () => {
+      setBackendSrv(proxyBackendSrv(sidecar.url, 'wrong-token'));
+      const result = await datasource().testDatasource();
+      expect(result.status).toBe('error');
+      expect(result.message).toMatch(/^The sidecar refused the token \(UNAUTHORIZED: /);
+    });
+
+    it('says the sidecar can not be reached', async () => {
+      setBackendSrv(proxyBackendSrv('http://127.0.0.1:1', READ_TOKEN));
+      const result = await datasource().testDatasource();
+      expect(result).toEqual({
+        status: 'error',
+        message: 'Could not reach the sidecar (/api/native/status: 502 Bad Gateway); check the URL and that the sidecar is running',
+      });
+    });
+  });
+});
