@@ -52,6 +52,11 @@ describe('interpolateMatcher', () => {
     expect(interpolateMatcher({ name: 'x', op: '=', value: '$custom_all' }, templateSrv, {})).toEqual({ name: 'x', op: '=~', value: '.*' });
   });
 
+  it('uses a regex for a multi-value variable even when one value is selected as a plain string', () => {
+    const srv = new TestTemplateSrv([{ name: 'device', current: 'd.1', multi: true }]);
+    expect(interpolateMatcher({ name: 'device', op: '=', value: '$device' }, srv, {})).toEqual({ name: 'device', op: '=~', value: 'd\\.1' });
+  });
+
   it('prefers scoped variables (repeated panels)', () => {
     expect(interpolateMatcher({ name: 'site', op: '=', value: '$site' }, templateSrv, { site: { text: 'paris', value: 'paris' } })).toEqual({
       name: 'site',

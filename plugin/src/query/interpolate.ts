@@ -51,13 +51,7 @@ const REGEX_OF: Record<MatcherOp, MatcherOp> = { '=': '=~', '!=': '!~', '=~': '=
  */
 export function interpolateMatcher(matcher: LabelMatcher, templateSrv: TemplateSrv, scopedVars: ScopedVars): LabelMatcher {
   const name = templateSrv.replace(matcher.name, scopedVars);
-  let usesMultiValue = false;
-  templateSrv.replace(matcher.value, scopedVars, (value: unknown, variable?: VariableModelLike) => {
-    if (Array.isArray(value) || isMultiVariable(variable)) {
-      usesMultiValue = true;
-    }
-    return Array.isArray(value) ? value.join(',') : String(value ?? '');
-  });
+  const usesMultiValue = referencesMultiValue(matcher.value, templateSrv, scopedVars);
   const isRegexOp = matcher.op === '=~' || matcher.op === '!~';
   if (!isRegexOp && !usesMultiValue) {
     return { name, op: matcher.op, value: templateSrv.replace(matcher.value, scopedVars) };
@@ -70,6 +64,25 @@ export function interpolateMatcher(matcher: LabelMatcher, templateSrv: TemplateS
       templateSrv.replace(reference, scopedVars, (raw: unknown, variable?: VariableModelLike) => regexFromValue(raw, variable, upgraded)),
   );
   return { name, op: REGEX_OF[matcher.op], value };
+}
+
+/**
+ * Whether a value uses a multi-value or `All` variable. The variable's definition decides, not its
+ * current selection, because Grafana inserts a custom `All` value (such as `.*`) as is, without
+ * calling a format function; scoped values (repeated panels) are always single.
+ */
+function referencesMultiValue(template: string, templateSrv: TemplateSrv, scopedVars: ScopedVars): boolean {
+  const names = [...template.matchAll(VARIABLE_REF)].map((match) => match[1] || match[2] || match[4]);
+  if (names.length === 0) {
+    return false;
+  }
+  const variables = templateSrv.getVariables() as unknown as Array<VariableModelLike & { name: string }>;
+  let usesArray = false;
+  templateSrv.replace(template, scopedVars, (value: unknown) => {
+    usesArray = usesArray || Array.isArray(value);
+    return '';
+  });
+  return usesArray || names.some((name) => !scopedVars[name] && isMultiVariable(variables.find((variable) => variable.name === name)));
 }
 
 /** Applies `onLiteral` to the text between variable references and `onReference` to each reference. */

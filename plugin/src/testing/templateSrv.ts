@@ -34,7 +34,17 @@ export class TestTemplateSrv implements TemplateSrv {
   constructor(private readonly variables: TestVariable[] = []) {}
 
   getVariables(): TypedVariableModel[] {
-    return this.variables.map((variable) => ({ name: variable.name, type: 'custom' }) as unknown as TypedVariableModel);
+    return this.variables.map(
+      (variable) =>
+        ({
+          name: variable.name,
+          type: 'custom',
+          multi: Boolean(variable.multi),
+          includeAll: Boolean(variable.includeAll),
+          allValue: variable.allValue ?? null,
+          current: { value: variable.current, text: variable.current },
+        }) as unknown as TypedVariableModel,
+    );
   }
 
   containsTemplate(target?: string): boolean {
@@ -58,6 +68,10 @@ export class TestTemplateSrv implements TemplateSrv {
         return match;
       }
       const fmt = fmt2 || fmt3 || format;
+      // As Grafana's CustomAllValue: a custom All value is inserted as is, whatever the format.
+      if (found.customAll) {
+        return String(found.value);
+      }
       if (typeof fmt === 'function') {
         return fmt(found.value, found.model, formatNamed);
       }
@@ -65,7 +79,7 @@ export class TestTemplateSrv implements TemplateSrv {
     });
   }
 
-  private lookup(name: string, scopedVars: ScopedVars): { value: string | string[]; model: object } | undefined {
+  private lookup(name: string, scopedVars: ScopedVars): { value: string | string[]; model: object; customAll?: boolean } | undefined {
     const scoped = scopedVars[name];
     if (scoped) {
       return { value: scoped.value as string | string[], model: { name } };
@@ -77,7 +91,7 @@ export class TestTemplateSrv implements TemplateSrv {
     const model = { name, multi: variable.multi, includeAll: variable.includeAll, allValue: variable.allValue };
     const isAll = variable.current === '$__all' || (Array.isArray(variable.current) && variable.current.includes('$__all'));
     if (isAll) {
-      return { value: variable.allValue ?? variable.options ?? [], model };
+      return variable.allValue ? { value: variable.allValue, model, customAll: true } : { value: variable.options ?? [], model };
     }
     return { value: variable.current, model };
   }
