@@ -103,7 +103,7 @@ async function main(): Promise<number> {
     seed: Math.floor(Number(values.seed)),
     clients: 4,
     samplesPerRequest: 5000,
-    maxSkew: 8,
+    maxSkewMs: 600_000,
     warmups: Math.floor(Number(values.warmups)),
     runs: Math.floor(number(values['latency-runs'], 'latency-runs')),
     settleQuietMs: 10_000,

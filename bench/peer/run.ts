@@ -3,7 +3,7 @@
 // starts is stopped before it returns, whatever happens.
 import { mkdirSync, mkdtempSync, rmSync } from 'fs';
 import { join } from 'path';
-import { Fleet } from '../workload/fleet';
+import { Fleet, METRICS } from '../workload/fleet';
 import { BodySet, buildBodies, IngestFormat } from './bodies';
 import { BenchError } from './errors';
 import { ingest, IngestFigures, Instance, latency, restart, settle, start } from './measure';
@@ -19,8 +19,8 @@ export interface BenchOptions {
   endMs?: number;
   clients: number;
   samplesPerRequest: number;
-  /** How many requests one client may run ahead of the slowest. */
-  maxSkew: number;
+  /** How far in data time one client may run ahead of the slowest (Prometheus refuses samples an hour older than its newest). */
+  maxSkewMs: number;
   warmups: number;
   runs: number;
   settleQuietMs: number;
@@ -82,6 +82,9 @@ async function runFleet(options: BenchOptions, rec: Recorder, devices: number, m
   const spec = querySpec(fleet);
   const queries: QueryId[] = main ? [...QUERY_IDS] : ['q2'];
   const expected = new Map(queries.map((id) => [id, expectedAnswer(fleet, spec, id)]));
+  const seriesPerClient = Math.ceil(devices / options.clients) * METRICS.length;
+  const dataMsPerRequest = (options.samplesPerRequest / seriesPerClient) * fleet.intervalMs;
+  const maxSkewRequests = Math.max(1, Math.floor(options.maxSkewMs / dataMsPerRequest));
   options.log(`fleet of ${devices} devices: ${fleet.sampleCount.toLocaleString('en-US')} samples from ${new Date(fleet.startMs).toISOString()} to ${new Date(fleet.endMs).toISOString()}`);
   for (const format of ['lp', 'rw'] as const) {
     const targets = options.targets.filter((t) => t.formats.includes(format));
@@ -93,7 +96,7 @@ async function runFleet(options: BenchOptions, rec: Recorder, devices: number, m
       for (const target of targets) {
         // The sidecar's queries, restarts and size come from its line-protocol instance; remote write adds its ingest figures.
         const primary = target.id !== 'sidecar' || format === 'lp';
-        await runTarget(options, rec, { target, format, bodies, spec, expected, fleet, full: main && primary, queries: primary, scaleKey: main ? undefined : `scale.${devices}` });
+        await runTarget(options, rec, { target, format, bodies, spec, expected, fleet, full: main && primary, queries: primary, maxSkewRequests, scaleKey: main ? undefined : `scale.${devices}` });
       }
     } finally {
       bodies.dispose();
@@ -113,6 +116,8 @@ interface TargetJob {
   full: boolean;
   /** Run the queries on this instance. */
   queries: boolean;
+  /** How many requests one client may run ahead of the slowest. */
+  maxSkewRequests: number;
   scaleKey?: string;
 }
 
@@ -120,7 +125,7 @@ async function runTarget(options: BenchOptions, rec: Recorder, job: TargetJob): 
   const { target, format, bodies, spec } = job;
   const name = `${target.id} (${format})`;
   const timeouts = { readyTimeoutMs: options.readyTimeoutMs, queryableTimeoutMs: options.queryableTimeoutMs };
-  const ingestOptions = { clients: options.clients, maxSkew: options.maxSkew, queryableTimeoutMs: options.queryableTimeoutMs };
+  const ingestOptions = { clients: options.clients, maxSkew: job.maxSkewRequests, queryableTimeoutMs: options.queryableTimeoutMs };
   const instances: Instance[] = [];
   const dirs: string[] = [];
   const fresh = async () => {

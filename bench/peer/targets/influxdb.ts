@@ -13,6 +13,19 @@ import { Target } from './target';
 
 export const INFLUX_DB = 'bench';
 
+/**
+ * True while a shard still holds samples in its cache (not yet snapshotted to TSM files) or runs a
+ * compaction, from the engine statistics InfluxDB serves on /debug/vars.
+ */
+export function influxBusy(vars: Record<string, unknown>): boolean {
+  for (const [key, stat] of Object.entries(vars)) {
+    const values = (stat as { values?: Record<string, number> } | null)?.values ?? {};
+    if (key.startsWith('tsm1_cache:') && (values.memBytes ?? 0) > 0) return true;
+    if (key.startsWith('tsm1_engine:') && Object.entries(values).some(([name, v]) => name.endsWith('CompactionsActive') && v > 0)) return true;
+  }
+  return false;
+}
+
 /** The config for a server whose files all live under dataDir. */
 export function influxConfig(dataDir: string, httpPort: number, rpcPort: number): string {
   return `reporting-disabled = true
@@ -61,6 +74,6 @@ export function influxdbTarget(binary = '/usr/bin/influxd'): Target {
     count: (baseUrl, spec, where) => influxCount(baseUrl, INFLUX_DB, spec, where),
     dialects: ['influxql'],
     query: (_dialect, baseUrl, id, spec, where) => influxqlQuery(baseUrl, INFLUX_DB, id, spec, where),
-    busy: async () => false,
+    busy: async (baseUrl) => influxBusy(JSON.parse(await fetchText(`${baseUrl}/debug/vars`, {}, 'influxdb / settle')) as Record<string, unknown>),
   };
 }

@@ -7,6 +7,18 @@ import { join } from 'path';
 import { promCount, promqlQuery } from '../dialects/promql';
 import { REMOTE_WRITE_HEADERS } from '../remote-write';
 import { Target } from './target';
+import { gaugeValue } from '../metrics-text';
+import { fetchText } from '../queries';
+
+/** The head is cut into a block once it spans more than 1.5 block ranges (2 h blocks): 3 h. */
+const HEAD_COMPACTABLE_SPAN_MS = 3 * 3_600_000;
+
+/** True while the head spans enough to be compacted into a block, which Prometheus then does. */
+export function prometheusBusy(metricsText: string): boolean {
+  const minMs = gaugeValue(metricsText, 'prometheus_tsdb_head_min_time');
+  const maxMs = gaugeValue(metricsText, 'prometheus_tsdb_head_max_time');
+  return minMs !== undefined && maxMs !== undefined && maxMs - minMs > HEAD_COMPACTABLE_SPAN_MS;
+}
 
 export function prometheusTarget(binary = '/usr/bin/prometheus'): Target {
   return {
@@ -28,6 +40,6 @@ export function prometheusTarget(binary = '/usr/bin/prometheus'): Target {
     count: promCount,
     dialects: ['promql'],
     query: (_dialect, baseUrl, id, spec, where) => promqlQuery(baseUrl, id, spec, where),
-    busy: async () => false,
+    busy: async (baseUrl) => prometheusBusy(await fetchText(`${baseUrl}/metrics`, {}, 'prometheus / settle')),
   };
 }

@@ -6,15 +6,10 @@ import { join } from 'path';
 import { nativeCount, nativeQuery } from '../dialects/native';
 import { promqlQuery } from '../dialects/promql';
 import { BenchError } from '../errors';
+import { gaugeValue } from '../metrics-text';
 import { fetchText } from '../queries';
 import { REMOTE_WRITE_HEADERS } from '../remote-write';
 import { Target } from './target';
-
-/** Reads a gauge from Prometheus text format; undefined when the sidecar does not expose it. */
-export function gaugeValue(metricsText: string, name: string): number | undefined {
-  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([-+0-9.eE]+|NaN)$`, 'm').exec(metricsText);
-  return match ? Number(match[1]) : undefined;
-}
 
 /** The gauge the sidecar sets to 1 while a compaction runs. */
 export const COMPACTION_RUNNING_GAUGE = 'sensorstore_compaction_running';
