@@ -58,12 +58,10 @@ export class ZoneClock {
   offsetMs(t: number): number {
     if (!this.format) return 0;
     const wholeSecond = Math.floor(t / 1000) * 1000;
-    const date = new Date(t);
-    const m = FORMAT_RE.exec(this.format.format(date));
-    if (m) return Date.UTC(+m[3], +m[1] - 1, +m[2], +m[4], +m[5], +m[6]) - wholeSecond;
-    const parts: Record<string, number> = {};
-    for (const p of this.format.formatToParts(date)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - wholeSecond;
+    const formatted = this.format.format(new Date(t));
+    const m = FORMAT_RE.exec(formatted);
+    if (!m) throw new Error(`unexpected local time ${JSON.stringify(formatted)} from Intl for ${this.zone}`);
+    return Date.UTC(+m[3], +m[1] - 1, +m[2], +m[4], +m[5], +m[6]) - wholeSecond;
   }
 
   /** Local day number (days since 1970-01-01 in this zone) of instant t. */
