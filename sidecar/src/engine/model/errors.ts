@@ -54,6 +54,14 @@ export class QueryLimitError extends EngineError {
   }
 }
 
+/** A write would create a series beyond the configured maximum; existing series keep being written. */
+export class CardinalityLimitError extends EngineError {
+  constructor(readonly max: number) {
+    super('CARDINALITY_LIMIT', `the series limit of ${max} is reached; new series are refused while existing ones keep being written`);
+    this.name = 'CardinalityLimitError';
+  }
+}
+
 /** Damaged bytes on disk. Never answered with data: the reader stops and says where. */
 export class CorruptionError extends EngineError {
   constructor(

@@ -5,12 +5,13 @@
 // of more than maxPoints buckets before anything is read), then adds each series' parts in label
 // order and takes the result.
 
-import { InvalidQueryError, QueryLimitError } from '../model/errors';
+import { InvalidQueryError } from '../model/errors';
 import { Aggregation, BucketSeries, CrossAggregation, Fill, LabelSet } from '../model/types';
 import { FILLS, SeriesAccumulator } from './accumulator';
 import { Bucketing } from './bucketing';
 import { GroupAccumulator } from './group';
 import { LabelPairs, comparePairs, labelPairs } from './label-order';
+import { assertPointsWithin } from './limits';
 import { Part } from './parts';
 
 export interface AggregateOptions {
@@ -69,10 +70,7 @@ export class AggregateEvaluator {
     answers.sort((a, b) => comparePairs(a.pairs, b.pairs));
     let points = 0;
     for (const a of answers) points += a.series.timestamps.length;
-    const max = this.options.maxPoints;
-    if (max !== undefined && points > max) {
-      throw new QueryLimitError(`the query would return ${points} points, more than the limit of ${max}`, 'points', max);
-    }
+    assertPointsWithin(points, this.options.maxPoints);
     return answers.map((a) => a.series);
   }
 

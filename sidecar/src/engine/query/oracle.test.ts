@@ -23,6 +23,7 @@ import { MemoryEngine } from '../testing/memory-engine';
 import { AggregateEvaluator } from './aggregate';
 import { Bucketing } from './bucketing';
 import { latestSample } from './latest';
+import { assertPointsWithin, assertSeriesWithin } from './limits';
 import { Part, SampleRun, SummaryPart, wholeRun } from './parts';
 import { Samples, mergeRuns, sliceRun } from './runs';
 import { Random, testSeed } from './testing/random';
@@ -130,12 +131,8 @@ function randomRange(r: Random, w: World): { start: number; end: number } {
 
 function selected(w: World, matchers: readonly Matcher[], start: number, end: number, maxSeries?: number): Int32Array {
   const ids = w.index.select(matchers, start, end);
-  if (maxSeries !== undefined && ids.length > maxSeries) throw limitError('series', maxSeries);
+  assertSeriesWithin(ids.length, maxSeries);
   return w.index.sortByLabels(ids);
-}
-
-function limitError(limit: 'series' | 'points', max: number): EngineError {
-  return Object.assign(new EngineError('QUERY_LIMIT', `more than ${max} ${limit}`), { limit });
 }
 
 function select(w: World, req: SelectRequest): SeriesSamples[] {
@@ -144,8 +141,10 @@ function select(w: World, req: SelectRequest): SeriesSamples[] {
     const s = mergeRuns(w.sources[id], req.start, req.end);
     if (s.timestamps.length > 0) out.push({ labels: w.labels[id], ...s });
   }
-  const points = out.reduce((n, s) => n + s.timestamps.length, 0);
-  if (req.maxPoints !== undefined && points > req.maxPoints) throw limitError('points', req.maxPoints);
+  assertPointsWithin(
+    out.reduce((n, s) => n + s.timestamps.length, 0),
+    req.maxPoints,
+  );
   return out;
 }
 
@@ -224,7 +223,7 @@ function randomMetadata(r: Random, w: World): MetadataRequest {
   return { matchers: r.chance(0.7) ? randomMatchers(r) : undefined, ...range, limit: r.chance(0.3) ? r.int(0, 4) : undefined };
 }
 
-/** Both answer the same, or both refuse with the same code (and limit kind). */
+/** Both answer the same, or both refuse with the same code and message. */
 async function same<T>(what: string, req: unknown, mine: () => T, model: () => Promise<T>): Promise<void> {
   let expected: T | undefined;
   let expectedError: EngineError | undefined;
@@ -244,11 +243,7 @@ async function same<T>(what: string, req: unknown, mine: () => T, model: () => P
   }
   const context = `${what} ${JSON.stringify(req)} (SEED=${seed})`;
   if (expectedError || gotError) {
-    expect({ context, code: gotError?.code, limit: (gotError as { limit?: string })?.limit }).toEqual({
-      context,
-      code: expectedError?.code,
-      limit: (expectedError as { limit?: string })?.limit,
-    });
+    expect({ context, code: gotError?.code, message: gotError?.message }).toEqual({ context, code: expectedError?.code, message: expectedError?.message });
     return;
   }
   expect({ context, answer: got }).toEqual({ context, answer: expected });

@@ -1,0 +1,228 @@
+// Reading one series from every place it lives: segments (in seq order), then memtables (oldest
+// first), newer sources winning on an equal timestamp.
+//
+// Sources whose data for a series do not overlap in time are simply laid end to end — the common
+// case, since flushes and compaction partition by time — and then a segment block that lies inside
+// one bucket can stand for itself by its summary without being read. Only when sources overlap
+// (late samples, overwrites) are they decoded and merged. Block reads of many series are batched,
+// so the segment reader coalesces them into few large reads.
+
+import { Memtable } from './head/memtable';
+import { Part, SampleRun } from './query/parts';
+import { lowerBound, mergeRuns, sliceRun } from './query/runs';
+import { LiveSegment } from './segments';
+import { BlockRef } from './segment/reader';
+import { Bucketing } from './query/bucketing';
+
+export interface ReadSources {
+  /** Ascending seq. */
+  segments: readonly LiveSegment[];
+  /** Oldest first. */
+  memtables: readonly Memtable[];
+}
+
+/** What to read of one series. */
+export interface SeriesRange {
+  id: number;
+  /** [start, end): `start` already raised to the series' retention watermark. */
+  start: number;
+  end: number;
+}
+
+/** How many series are planned and read together: bounds the decoded samples held at once. */
+const BATCH_SERIES = 256;
+
+interface SegmentSource {
+  kind: 'segment';
+  seg: LiveSegment;
+  local: number;
+  minT: number;
+  maxT: number;
+}
+
+interface MemSource {
+  kind: 'mem';
+  run: SampleRun;
+  minT: number;
+  maxT: number;
+}
+
+type Source = SegmentSource | MemSource;
+
+interface Pending {
+  range: SeriesRange;
+  sources: Source[];
+  /** Concatenate sources in time order (true) or decode everything and merge (false). */
+  disjoint: boolean;
+  /** Per segment source (by position in `sources`): block refs asked for, and summary parts. */
+  blocks: Map<number, Array<{ ref: BlockRef; slot: number; summary?: Part }>>;
+}
+
+/**
+ * Calls `each` with the parts of every series, in the order of `ranges`. With `bucketing`, blocks
+ * that lie wholly inside one bucket (and hold no NaN) are passed as summaries; without, every part is
+ * a sample run.
+ */
+export async function readParts(
+  sources: ReadSources,
+  ranges: readonly SeriesRange[],
+  bucketing: Bucketing | undefined,
+  each: (range: SeriesRange, parts: Part[]) => void,
+): Promise<void> {
+  for (let from = 0; from < ranges.length; from += BATCH_SERIES) {
+    const batch = ranges.slice(from, from + BATCH_SERIES).map((r) => plan(sources, r, bucketing));
+    const payloads = await fetchBlocks(batch);
+    for (const p of batch) each(p.range, assemble(p, payloads));
+  }
+}
+
+function plan(sources: ReadSources, range: SeriesRange, bucketing: Bucketing | undefined): Pending {
+  const found: Source[] = [];
+  const { id, start, end } = range;
+  for (const seg of sources.segments) {
+    const local = seg.localOf(id);
+    if (local < 0) continue;
+    const meta = seg.reader.series[local];
+    if (meta.maxT < start || meta.minT >= end) continue;
+    found.push({ kind: 'segment', seg, local, minT: meta.minT, maxT: meta.maxT });
+  }
+  for (const table of sources.memtables) {
+    const data = table.read(id);
+    if (!data) continue;
+    const run = sliceRun({ timestamps: data.timestamps, values: data.values, from: 0, to: data.timestamps.length }, start, end);
+    if (run.to === run.from) continue;
+    found.push({ kind: 'mem', run, minT: run.timestamps[run.from], maxT: run.timestamps[run.to - 1] });
+  }
+  const byTime = [...found].sort((a, b) => a.minT - b.minT);
+  let disjoint = true;
+  for (let i = 1; i < byTime.length; i++) if (byTime[i].minT <= byTime[i - 1].maxT) disjoint = false;
+  const pending: Pending = { range, sources: disjoint ? byTime : found, disjoint, blocks: new Map() };
+  pending.sources.forEach((src, position) => {
+    if (src.kind !== 'segment') return;
+    const meta = src.seg.reader.series[src.local];
+    const wanted: Array<{ ref: BlockRef; slot: number; summary?: Part }> = [];
+    meta.blocks.forEach((b, block) => {
+      if (b.maxT < start || b.minT >= end) return;
+      const inside = b.minT >= start && b.maxT < end;
+      if (disjoint && bucketing && inside && b.nanCount === 0 && bucketing.spanIndex(b.minT, b.maxT) >= 0) {
+        wanted.push({ ref: { series: src.local, block }, slot: -1, summary: b });
+      } else {
+        wanted.push({ ref: { series: src.local, block }, slot: 0 });
+      }
+    });
+    pending.blocks.set(position, wanted);
+  });
+  return pending;
+}
+
+/** Reads every block the batch needs, one coalesced request per segment. */
+async function fetchBlocks(batch: readonly Pending[]): Promise<Map<LiveSegment, Uint8Array[]>> {
+  const refsBySegment = new Map<LiveSegment, BlockRef[]>();
+  for (const p of batch) {
+    for (const [position, wanted] of p.blocks) {
+      const seg = (p.sources[position] as SegmentSource).seg;
+      let refs = refsBySegment.get(seg);
+      if (!refs) refsBySegment.set(seg, (refs = []));
+      for (const w of wanted) {
+        if (w.summary) continue;
+        w.slot = refs.length;
+        refs.push(w.ref);
+      }
+    }
+  }
+  const out = new Map<LiveSegment, Uint8Array[]>();
+  for (const [seg, refs] of refsBySegment) out.set(seg, await seg.reader.readBlocks(refs));
+  return out;
+}
+
+function assemble(p: Pending, payloads: Map<LiveSegment, Uint8Array[]>): Part[] {
+  const { start, end } = p.range;
+  const parts: Part[] = [];
+  p.sources.forEach((src, position) => {
+    if (src.kind === 'mem') {
+      parts.push(src.run);
+      return;
+    }
+    const got = payloads.get(src.seg);
+    for (const w of p.blocks.get(position) ?? []) {
+      if (w.summary) {
+        parts.push(w.summary);
+        continue;
+      }
+      const meta = src.seg.reader.blockMeta(w.ref);
+      const ts = new Float64Array(meta.count);
+      const vs = new Float64Array(meta.count);
+      src.seg.reader.decodeBlock(w.ref, got![w.slot], ts, vs);
+      const run = sliceRun({ timestamps: ts, values: vs, from: 0, to: meta.count }, start, end);
+      if (run.to > run.from) parts.push(run);
+    }
+  });
+  if (p.disjoint) return parts;
+  // Overlapping sources: `sources` are in precedence order, so merging lets the newest win.
+  const merged = mergeRuns(parts as SampleRun[], start, end);
+  return merged.timestamps.length ? [{ timestamps: merged.timestamps, values: merged.values, from: 0, to: merged.timestamps.length }] : [];
+}
+
+/** Joins a series' runs (disjoint, in time order) into one pair of arrays. */
+export function joinRuns(parts: readonly Part[]): { timestamps: Float64Array; values: Float64Array } {
+  const runs = parts as SampleRun[];
+  if (runs.length === 1) {
+    const r = runs[0];
+    return { timestamps: r.timestamps.slice(r.from, r.to), values: r.values.slice(r.from, r.to) };
+  }
+  let n = 0;
+  for (const r of runs) n += r.to - r.from;
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  let at = 0;
+  for (const r of runs) {
+    timestamps.set(r.timestamps.subarray(r.from, r.to), at);
+    values.set(r.values.subarray(r.from, r.to), at);
+    at += r.to - r.from;
+  }
+  return { timestamps, values };
+}
+
+/**
+ * The latest non-NaN sample of a series with start <= t < end, across all sources. The newest source
+ * holding the latest timestamp decides its value; if that value is NaN the search goes on below it.
+ */
+export async function latestOf(sources: ReadSources, id: number, start: number, end: number): Promise<{ t: number; v: number } | undefined> {
+  let limit = end;
+  for (;;) {
+    let bestT = -Infinity;
+    let bestV = NaN;
+    // Precedence order: a later source with the same timestamp replaces the earlier one.
+    for (const seg of sources.segments) {
+      const local = seg.localOf(id);
+      if (local < 0) continue;
+      const meta = seg.reader.series[local];
+      if (meta.minT >= limit || meta.maxT < start) continue;
+      let block = meta.blocks.length - 1;
+      while (block > 0 && meta.blocks[block].minT >= limit) block--;
+      const b = meta.blocks[block];
+      const ref = { series: local, block };
+      const [payload] = await seg.reader.readBlocks([ref]);
+      const ts = new Float64Array(b.count);
+      const vs = new Float64Array(b.count);
+      seg.reader.decodeBlock(ref, payload, ts, vs);
+      const i = lowerBound(ts, limit) - 1;
+      if (i >= 0 && ts[i] >= bestT) {
+        bestT = ts[i];
+        bestV = vs[i];
+      }
+    }
+    for (const table of sources.memtables) {
+      const data = table.read(id);
+      if (!data) continue;
+      const i = lowerBound(data.timestamps, limit) - 1;
+      if (i >= 0 && data.timestamps[i] >= bestT) {
+        bestT = data.timestamps[i];
+        bestV = data.values[i];
+      }
+    }
+    if (bestT < start) return undefined;
+    if (bestV === bestV) return { t: bestT, v: bestV };
+    limit = bestT;
+  }
+}
