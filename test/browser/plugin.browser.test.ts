@@ -136,7 +136,7 @@ describe('the built plugin in Chromium', () => {
       await page.getByRole('button', { name: 'Reset' }).click();
       await page.locator('#sensorstore-token').fill(READ_TOKEN);
       const result = await saveAndTest();
-      expect(result).toMatch(new RegExp(`^test-result-success: Connected to Sensorstore .+ at ${sidecar.url.replace(/\./g, '\\.')}: 12 series$`));
+      expect(result).toMatch(new RegExp(`^test-result-success: Connected to Sensorstore .+ at ${sidecar.url.replace(/\./g, '\\.')}: 16 series$`));
       expect(host.stored().secrets).toEqual({ token: READ_TOKEN });
       expect(host.stored().settings).not.toHaveProperty('secureJsonData');
     });

@@ -109,7 +109,8 @@ export const SEED_STEP_MS = 60_000;
 export const SEED_POINTS = 120;
 
 /**
- * A small fleet: 4 devices at 2 sites, temperature / humidity / battery every minute for two hours.
+ * A small fleet like the demo fleet: 4 devices at 2 sites reporting temperature, humidity, pressure
+ * and battery every minute for two hours (16 series).
  * Values are simple functions of the index, so tests can state exact expectations.
  */
 export function fleetSeed(): NativeWriteBody {
@@ -124,6 +125,7 @@ export function fleetSeed(): NativeWriteBody {
   devices.forEach((labels, d) => {
     series.push({ metric: 'temperature', labels, samples: times.map((t, i) => [t, 20 + d + (i % 10) / 10]) });
     series.push({ metric: 'humidity', labels, samples: times.map((t, i) => [t, 40 + d * 5 + (i % 2)]) });
+    series.push({ metric: 'pressure', labels, samples: times.map((t, i) => [t, 1000 + d + (i % 3)]) });
     // d2's battery runs down below 20 % during the second hour.
     series.push({ metric: 'battery', labels, samples: times.map((t, i) => [t, d === 1 ? Math.max(5, 90 - i) : 90 - d]) });
   });
