@@ -1,0 +1,137 @@
+// Every damaged byte and every truncation of a segment must be reported as a CorruptionError that
+// names the file and an offset inside the damaged region; no read may return data.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeFileIO } from '../fs/node-io';
+import { CorruptionError } from '../model/errors';
+import { Random, testSeed } from '../query/testing/random';
+import { FOOTER_SIZE, HEADER_SIZE } from './layout';
+import { SegmentReader } from './reader';
+import { sensorSeries, tempDir } from './testing/fixtures';
+import { writeSegment } from './writer';
+
+const seed = testSeed();
+const io = new NodeFileIO();
+
+interface Region {
+  name: string;
+  start: number;
+  end: number;
+  /** Header bytes are checked one by one, so the error names the byte itself. */
+  exact?: boolean;
+}
+
+/** Opens the file and reads every series; returns the error, or undefined if all went through. */
+async function readAll(path: string): Promise<unknown> {
+  let reader: SegmentReader | undefined;
+  try {
+    reader = await SegmentReader.open(io, path);
+    await reader.readSeries(reader.series.map((_, i) => ({ series: i })));
+    return undefined;
+  } catch (err) {
+    return err;
+  } finally {
+    await reader?.close();
+  }
+}
+
+function expectCorruptionIn(err: unknown, path: string, lo: number, hi: number, what: string): void {
+  if (!(err instanceof CorruptionError)) throw new Error(`${what}: expected a CorruptionError, got ${String(err)}`);
+  expect(err.file).toBe(path);
+  if (err.offset < lo || err.offset > hi) throw new Error(`${what}: error at ${err.offset} (${err.detail}), expected within [${lo}, ${hi}]`);
+}
+
+describe(`segment damage (SEED=${seed})`, () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let intact: Uint8Array;
+  let regions: Region[];
+  let path: string;
+
+  beforeAll(async () => {
+    tmp = tempDir('ss-seg-damage-');
+    const rnd = new Random(seed);
+    const series = [
+      sensorSeries(rnd, { __name__: 'humidity', device: 'a' }, 60),
+      sensorSeries(rnd, { __name__: 'humidity', device: 'b' }, 45),
+      sensorSeries(rnd, { __name__: 'pressure', device: 'a' }, 30),
+    ];
+    await writeSegment(io, tmp.dir, 'intact', series, { blockSamples: 25 });
+    intact = readFileSync(join(tmp.dir, 'intact'));
+    const reader = await SegmentReader.open(io, join(tmp.dir, 'intact'));
+    const blocks = reader.series.flatMap((s) => s.blocks);
+    await reader.close();
+    const indexStart = blocks[blocks.length - 1].offset + blocks[blocks.length - 1].sizeBytes;
+    const footerStart = intact.length - FOOTER_SIZE;
+    regions = [
+      { name: 'header', start: 0, end: HEADER_SIZE, exact: true },
+      ...blocks.flatMap((b, i) => [
+        { name: `block ${i} data`, start: b.offset, end: b.offset + b.sizeBytes - 4 },
+        { name: `block ${i} CRC`, start: b.offset + b.sizeBytes - 4, end: b.offset + b.sizeBytes },
+      ]),
+      { name: 'index', start: indexStart, end: footerStart - 4 },
+      { name: 'index CRC', start: footerStart - 4, end: footerStart },
+      { name: 'footer fields', start: footerStart, end: footerStart + 48 },
+      { name: 'footer version', start: footerStart + 48, end: footerStart + 52 },
+      { name: 'footer CRC', start: footerStart + 52, end: footerStart + 56 },
+      { name: 'trailing magic', start: footerStart + 56, end: intact.length },
+    ];
+    expect(regions.reduce((n, r) => n + r.end - r.start, 0)).toBe(intact.length);
+    path = join(tmp.dir, 'damaged');
+  });
+  afterAll(() => tmp.remove());
+
+  /** The block record (payload and CRC) holding byte `at`: a damaged CRC names its block. */
+  function reported(r: Region): { lo: number; hi: number } {
+    if (r.exact) return { lo: r.start, hi: r.end - 1 };
+    if (r.name.endsWith('CRC') && r.name.startsWith('block')) {
+      const data = regions[regions.indexOf(r) - 1];
+      return { lo: data.start, hi: r.end - 1 };
+    }
+    if (r.name.startsWith('index')) return { lo: regions.find((x) => x.name === 'index')!.start, hi: r.end - 1 };
+    if (r.name.startsWith('footer') || r.name === 'trailing magic') return { lo: intact.length - FOOTER_SIZE, hi: intact.length - 1 };
+    return { lo: r.start, hi: r.end - 1 };
+  }
+
+  it('reads the intact file', async () => {
+    writeFileSync(path, intact);
+    expect(await readAll(path)).toBeUndefined();
+  });
+
+  it('reports a flipped byte anywhere in the file, inside its region', async () => {
+    for (const region of regions) {
+      for (let at = region.start; at < region.end; at++) {
+        for (const mask of [0x01, 0xff]) {
+          const damaged = Uint8Array.from(intact);
+          damaged[at] ^= mask;
+          writeFileSync(path, damaged);
+          const { lo, hi } = reported(region);
+          expectCorruptionIn(await readAll(path), path, lo, hi, `${region.name}, byte ${at} ^ ${mask}`);
+        }
+      }
+    }
+  });
+
+  it('reports a truncation at every length, near the cut', async () => {
+    for (let cut = 0; cut < intact.length; cut++) {
+      writeFileSync(path, intact.subarray(0, cut));
+      expectCorruptionIn(await readAll(path), path, Math.max(0, cut - FOOTER_SIZE), cut, `truncated to ${cut} bytes`);
+    }
+  });
+
+  it('reports bytes appended after the footer', async () => {
+    writeFileSync(path, Buffer.concat([intact, Buffer.from('tail')]));
+    expectCorruptionIn(await readAll(path), path, intact.length + 4 - FOOTER_SIZE, intact.length + 4, 'appended');
+  });
+
+  it('catches a whole block written over another of the same size (a misdirected write)', async () => {
+    const blocks = regions.filter((r) => r.name.startsWith('block'));
+    const records = blocks.filter((r) => r.name.endsWith('data')).map((d, i) => ({ start: d.start, end: blocks[2 * i + 1].end }));
+    const pair = records.flatMap((a, i) => records.slice(i + 1).map((b) => [a, b] as const)).find(([a, b]) => a.end - a.start === b.end - b.start);
+    expect(pair).toBeDefined();
+    const [a, b] = pair!;
+    const damaged = Uint8Array.from(intact);
+    damaged.set(intact.subarray(a.start, a.end), b.start);
+    writeFileSync(path, damaged);
+    expectCorruptionIn(await readAll(path), path, b.start, b.end - 1, 'block copied over another');
+  });
+});
