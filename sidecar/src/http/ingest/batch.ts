@@ -1,0 +1,161 @@
+// Builds one columnar write batch from samples that arrive in any series order (as lines and remote
+// write time series do), without an object per sample: samples go into flat typed arrays first and
+// are scattered into one contiguous run per series at the end (a counting sort).
+
+import { HttpError } from '../errors';
+import { LabelSet, SeriesWrite, WriteResult } from '../../engine/model/types';
+
+/**
+ * A series as the ingest paths cache it, keyed by its raw bytes: its labels (or why they are
+ * invalid) and the engine's ref once a write has returned one.
+ */
+export class CachedSeries {
+  ref = -1;
+  /** The builder (by its epoch) that last gave this series a slot, and that slot. */
+  epoch = 0;
+  slot = 0;
+
+  constructor(
+    readonly labels: LabelSet,
+    /** Why this series can not be stored (bad labels); every sample of it is rejected. */
+    readonly error?: string,
+  ) {}
+}
+
+/** A cache from raw series-key bytes to series that is cleared when it grows past its bound. */
+export class BoundedCache<V> {
+  private readonly map = new Map<string, V>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, value: V): void {
+    // A fleet's set of series is stable, so clearing (one re-normalisation per live series) beats
+    // the bookkeeping of an LRU on the hot path; the bound only guards memory against churn.
+    if (this.map.size >= this.maxEntries) this.map.clear();
+    this.map.set(key, value);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+let nextEpoch = 1;
+
+export interface BuiltBatch {
+  batch: SeriesWrite[];
+  /** batch[i] holds the samples of series[i]. */
+  series: CachedSeries[];
+  samples: number;
+}
+
+/** Collects (series, timestamp, value) triples; `build` turns them into one SeriesWrite per series. */
+export class BatchBuilder {
+  private readonly epoch = nextEpoch++;
+  private readonly series: CachedSeries[] = [];
+  private slots: Int32Array;
+  private times: Float64Array;
+  private values: Float64Array;
+  private n = 0;
+
+  /** @param maxSamples more samples than this throws TOO_MANY_SAMPLES (413); nothing is stored. */
+  constructor(
+    private readonly maxSamples: number,
+    initialCapacity = 4096,
+  ) {
+    const capacity = Math.max(1, Math.min(initialCapacity, maxSamples));
+    this.slots = new Int32Array(capacity);
+    this.times = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  add(series: CachedSeries, t: number, v: number): void {
+    if (series.epoch !== this.epoch) {
+      series.epoch = this.epoch;
+      series.slot = this.series.length;
+      this.series.push(series);
+    }
+    if (this.n === this.slots.length) this.grow();
+    this.slots[this.n] = series.slot;
+    this.times[this.n] = t;
+    this.values[this.n] = v;
+    this.n++;
+  }
+
+  /** Sets the timestamp of every sample added since `from` (line protocol puts it after the fields). */
+  setTimes(from: number, t: number): void {
+    this.times.fill(t, from, this.n);
+  }
+
+  /** Forgets the samples added since `from` (a line that turned out invalid). */
+  rollback(from: number): void {
+    this.n = from;
+  }
+
+  build(): BuiltBatch {
+    const count = new Int32Array(this.series.length + 1);
+    for (let i = 0; i < this.n; i++) count[this.slots[i] + 1]++;
+    for (let s = 1; s <= this.series.length; s++) count[s] += count[s - 1];
+    const times = new Float64Array(this.n);
+    const values = new Float64Array(this.n);
+    const next = count.slice(0, this.series.length);
+    for (let i = 0; i < this.n; i++) {
+      const at = next[this.slots[i]]++;
+      times[at] = this.times[i];
+      values[at] = this.values[i];
+    }
+    const batch: SeriesWrite[] = [];
+    const series: CachedSeries[] = [];
+    for (let s = 0; s < this.series.length; s++) {
+      const start = count[s];
+      const end = count[s + 1];
+      if (end === start) continue; // every sample of it was rolled back
+      const cached = this.series[s];
+      // A view by constructor: subarray() looks up the species constructor, which costs more than
+      // the rest of a one-sample series.
+      const entry: SeriesWrite = {
+        labels: cached.labels,
+        timestamps: new Float64Array(times.buffer, start * 8, end - start),
+        values: new Float64Array(values.buffer, start * 8, end - start),
+      };
+      if (cached.ref >= 0) entry.ref = cached.ref;
+      batch.push(entry);
+      series.push(cached);
+    }
+    return { batch, series, samples: this.n };
+  }
+
+  private grow(): void {
+    if (this.n >= this.maxSamples) {
+      throw new HttpError('TOO_MANY_SAMPLES', `the request holds more than ${this.maxSamples} samples, the per-request limit; nothing was stored`, {
+        limit: this.maxSamples,
+      });
+    }
+    const capacity = Math.min(this.slots.length * 2, this.maxSamples);
+    const slots = new Int32Array(capacity);
+    slots.set(this.slots);
+    const times = new Float64Array(capacity);
+    times.set(this.times);
+    const values = new Float64Array(capacity);
+    values.set(this.values);
+    this.slots = slots;
+    this.times = times;
+    this.values = values;
+  }
+}
+
+/** Remembers the refs the engine handed out, so the next write of each series skips label hashing. */
+export function rememberRefs(built: BuiltBatch, result: WriteResult): void {
+  for (let i = 0; i < built.series.length; i++) {
+    const ref = result.refs[i];
+    if (ref !== undefined && ref >= 0) built.series[i].ref = ref;
+  }
+}
