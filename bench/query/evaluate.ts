@@ -2,8 +2,9 @@
 // bucketed averages across the fleet and per site, and label values among 100,000 series.
 // Usage: node bench/run-ts.js bench/query/evaluate.ts [--runs 30]
 //
-// Each figure is the median (and fastest) of --runs timed runs after warm-up runs; answers are
-// checked against the workload's own means first, so a fast wrong answer cannot pass.
+// Each figure is the median wall and CPU time (and the fastest wall time) of --runs timed runs after
+// warm-up runs; answers are checked against the workload's own means first, so a fast wrong answer
+// cannot pass.
 
 import { LabelIndex } from '../../sidecar/src/engine/index/label-index';
 import { BucketSeries, LabelSet } from '../../sidecar/src/engine/model/types';
@@ -24,18 +25,28 @@ interface DecodedSeries {
   values: Float64Array;
 }
 
+/**
+ * Times `run`: the median wall time and the median CPU time of the process. On a shared machine
+ * other processes stretch wall time; CPU time is what the work itself costs, so the target is
+ * judged on it (both are printed).
+ */
 function time(label: string, targetMs: number, run: () => unknown): void {
   for (let i = 0; i < WARMUP_RUNS; i++) run();
-  const samples: number[] = [];
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     run();
-    samples.push(performance.now() - t0);
+    wallMs.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
   }
-  samples.sort((a, b) => a - b);
-  const median = samples[Math.floor(samples.length / 2)];
-  const verdict = median <= targetMs ? 'within' : 'OVER';
-  console.log(`${label.padEnd(62)} median ${median.toFixed(2).padStart(7)} ms  fastest ${samples[0].toFixed(2).padStart(7)} ms  (target ≤ ${targetMs} ms: ${verdict})`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const cpu = median(cpuMs);
+  const verdict = cpu <= targetMs ? 'within' : 'OVER';
+  const ms = (x: number) => x.toFixed(2).padStart(7);
+  console.log(`${label.padEnd(62)} wall ${ms(median(wallMs))} ms  cpu ${ms(cpu)} ms  fastest ${ms(Math.min(...wallMs))} ms  (target ≤ ${targetMs} ms: ${verdict})`);
 }
 
 /** The evaluator's answer must equal the workload's mean of all samples per bucket (1e-9 relative). */
@@ -79,14 +90,32 @@ function benchAggregation(): void {
   time('avg, 1-minute buckets, every series on its own', 40, () => aggregate(series, fleet, 60_000, undefined, 400_000));
 }
 
+/** Work that runs once (building the index, the first day table of a zone): one timed run. */
+function once<T>(label: string, run: () => T): T {
+  const t0 = performance.now();
+  const out = run();
+  console.log(`${label.padEnd(62)} once ${(performance.now() - t0).toFixed(2).padStart(7)} ms`);
+  return out;
+}
+
+function benchDayBuckets(): void {
+  console.log('');
+  const year = { start: Date.UTC(2025, 0, 1), end: Date.UTC(2026, 0, 1), step: 86_400_000, timeZone: 'Europe/Berlin' };
+  once('day buckets of a year in Europe/Berlin, first time', () => Bucketing.create(year).bounds());
+  time('day buckets of a year in Europe/Berlin, day starts cached', 5, () => Bucketing.create(year).bounds());
+}
+
 function benchLabelValues(): void {
   const fleet = new Fleet({ devices: 25_000, endMs: END_MS, seed: 1 });
   const index = new LabelIndex();
-  fleet.series.forEach((s, id) => {
-    index.add(id, { __name__: s.metric, ...s.labels });
-    index.extend(id, fleet.startMs, fleet.endMs - fleet.intervalMs);
-  });
-  console.log(`\n${index.size} series (${fleet.devices} devices × 4 metrics, ${fleet.sites} sites)`);
+  console.log('');
+  once(`index ${fleet.series.length} series (${fleet.devices} devices × 4 metrics, ${fleet.sites} sites)`, () =>
+    fleet.series.forEach((s, id) => {
+      index.add(id, { __name__: s.metric, ...s.labels });
+      index.extend(id, fleet.startMs, fleet.endMs - fleet.intervalMs);
+    }),
+  );
+  once('label values of device, first time (sorts 25,000 values)', () => index.labelValues('device', {}));
   const bySite = { matchers: [{ name: 'site', op: '=' as const, value: 'site-07' }] };
   const devices = index.labelValues('device', bySite);
   if (devices.length !== fleet.devices / fleet.sites) throw new Error(`${devices.length} devices at site-07, want ${fleet.devices / fleet.sites}`);
@@ -103,7 +132,11 @@ function benchLabelValues(): void {
   time('series count of one metric in a time range', 5, () =>
     index.seriesCount({ matchers: [{ name: '__name__', op: '=', value: 'humidity' }], start: fleet.startMs, end: fleet.endMs }),
   );
+  const temperature = index.select([{ name: '__name__', op: '=', value: 'temperature' }]);
+  time('order the 25,000 temperature series by labels', 50, () => index.sortByLabels(temperature));
+  time('first 100 series of all 100,000 in label order', 50, () => index.series({ limit: 100 }));
 }
 
 benchAggregation();
+benchDayBuckets();
 benchLabelValues();

@@ -127,16 +127,29 @@ export class SeriesAccumulator {
     const n = values.length;
     const avg = this.agg === 'avg';
     const count = this.agg === 'count';
+    let any = false;
     for (let k = 0; k < n; k++) {
       const c = counts[k];
-      values[k] = c === 0 ? NaN : avg ? acc[k] / c : count ? c : acc[k];
+      const v = c === 0 ? NaN : avg ? acc[k] / c : count ? c : acc[k];
+      values[k] = v;
+      if (v === v) any = true;
     }
     if (this.bucketing.hasZeroLengthBuckets()) this.shareZeroLengthBuckets();
-    if (fill === 'previous') fillPrevious(values, counts, before);
-    else if (fill === 'linear') fillLinear(values, counts, this.bounds);
-    else if (fill !== 'none' && fill !== 'null') throw new InvalidQueryError(`unknown fill ${JSON.stringify(fill)}; expected one of ${FILLS.join(', ')}`);
-    for (let k = 0; k < n; k++) if (values[k] === values[k]) return true;
-    return false;
+    switch (fill) {
+      case 'none':
+      case 'null':
+        return any;
+      case 'linear':
+        // Interpolation needs two values that are not NaN, so it can not make a series appear.
+        if (any) fillLinear(values, counts, this.bounds);
+        return any;
+      case 'previous':
+        fillPrevious(values, counts, before);
+        for (let k = 0; k < n; k++) if (values[k] === values[k]) return true;
+        return false;
+      default:
+        throw new InvalidQueryError(`unknown fill ${JSON.stringify(fill)}; expected one of ${FILLS.join(', ')}`);
+    }
   }
 
   /**
@@ -185,20 +198,39 @@ function fillLinear(values: Float64Array, counts: Float64Array, bounds: Float64A
 // locals and is stored when the boundary is crossed. `k` is the bucket of ts[i]; ts[stop - 1] < end,
 // so k never passes the last bucket.
 
+/**
+ * Sums optimistically: NaN samples are rare, so the loop adds every value and only a bucket whose
+ * sum came out NaN is summed again, skipping NaN, in the same order. Without NaN both give the same
+ * bits; the count is then the number of samples the bucket took.
+ */
 function sumRun(bounds: Float64Array, counts: Float64Array, acc: Float64Array, ts: Float64Array, vs: Float64Array, i: number, stop: number, k: number): void {
   let next = bounds[k + 1];
   let s = acc[k];
-  let c = counts[k];
+  let first = i;
   for (; i < stop; i++) {
     const t = ts[i];
     if (t >= next) {
-      acc[k] = s;
-      counts[k] = c;
+      settleSum(counts, acc, vs, k, s, first, i);
       do next = bounds[++k + 1];
       while (t >= next);
       s = acc[k];
-      c = counts[k];
+      first = i;
     }
+    s += vs[i];
+  }
+  settleSum(counts, acc, vs, k, s, first, stop);
+}
+
+/** Stores the sum of bucket k over vs[from, to), summing again without NaN if it came out NaN. */
+function settleSum(counts: Float64Array, acc: Float64Array, vs: Float64Array, k: number, s: number, from: number, to: number): void {
+  if (s === s) {
+    acc[k] = s;
+    counts[k] += to - from;
+    return;
+  }
+  s = acc[k];
+  let c = counts[k];
+  for (let i = from; i < to; i++) {
     const v = vs[i];
     if (v === v) {
       s += v;

@@ -141,10 +141,7 @@ function select(w: World, req: SelectRequest): SeriesSamples[] {
     const s = mergeRuns(w.sources[id], req.start, req.end);
     if (s.timestamps.length > 0) out.push({ labels: w.labels[id], ...s });
   }
-  assertPointsWithin(
-    out.reduce((n, s) => n + s.timestamps.length, 0),
-    req.maxPoints,
-  );
+  assertPointsWithin(out.reduce((n, s) => n + s.timestamps.length, 0), req.maxPoints);
   return out;
 }
 
