@@ -158,5 +158,7 @@ describe('ZoneClock', () => {
     expect(ZoneClock.of('Asia/Kolkata').offsetMs(0)).toBe(5.5 * H);
     expect(ZoneClock.of('UTC').startOfDay(19_000)).toBe(19_000 * DAY);
     expect(ZoneClock.of('Europe/Berlin')).toBe(berlin);
+    expect(ZoneClock.of('europe/berlin')).toBe(berlin);
+    expect(berlin.zone).toBe('Europe/Berlin');
   });
 });

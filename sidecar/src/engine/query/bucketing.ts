@@ -7,7 +7,7 @@
 //
 // The count is known without listing anything, so the engine can refuse `maxPoints` before reading.
 // The boundary table (count + 1 instants) is built on first use; sub-day steps need no time zone
-// look-ups at all, day steps two or three per bucket (see time-zone.ts).
+// look-ups at all, day steps three per bucket the first time a zone meets that day (see time-zone.ts).
 
 import { InvalidQueryError, QueryLimitError } from '../model/errors';
 import { DAY_MS, DAY_WINDOW_MS, MAX_DATE_MS, ZoneClock } from './time-zone';

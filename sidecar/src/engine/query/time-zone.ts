@@ -1,7 +1,7 @@
 // Local days in an IANA time zone: which local day an instant falls on, and the instant a local day
 // starts, for day and week buckets (model/types.ts, AggregateRequest).
 //
-// Offsets come from Intl, which costs microseconds per call, so a day's start is found with two
+// Offsets come from Intl, which costs microseconds per call, so a day's start is found with three
 // offset look-ups when no offset change lies within 27 hours of it, and by bisection (as the
 // specification's model does) only next to a change. Day starts are cached per zone.
 
@@ -13,6 +13,8 @@ const HOUR_MS = 3_600_000;
 export const DAY_WINDOW_MS = 27 * HOUR_MS;
 /** The instants a Date can represent. */
 export const MAX_DATE_MS = 8.64e15;
+/** Spellings of zone names remembered before that cache is emptied (case variants are endless). */
+const MAX_ZONE_NAMES = 1000;
 /** Day starts kept per zone before the cache is emptied (a few years of days, some bytes each). */
 const MAX_CACHED_DAYS = 100_000;
 
@@ -21,7 +23,10 @@ const FORMAT_RE = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
 
 /** The local calendar of one zone. Get one with `ZoneClock.of`, which validates the zone. */
 export class ZoneClock {
-  private static readonly zones = new Map<string, ZoneClock>();
+  /** Clocks by the zone name as asked for (any spelling Intl accepts), a few hundred at most. */
+  private static readonly byName = new Map<string, ZoneClock>();
+  /** Clocks by canonical zone name, so that every spelling of a zone shares one day cache. */
+  private static readonly byZone = new Map<string, ZoneClock>();
   private readonly dayStarts = new Map<number, number>();
 
   private constructor(
@@ -31,7 +36,7 @@ export class ZoneClock {
 
   /** The clock of `zone`; an unknown zone is an InvalidQueryError. */
   static of(zone: string): ZoneClock {
-    let clock = ZoneClock.zones.get(zone);
+    let clock = ZoneClock.byName.get(zone);
     if (clock) return clock;
     let format: Intl.DateTimeFormat;
     try {
@@ -48,9 +53,15 @@ export class ZoneClock {
     } catch {
       throw new InvalidQueryError(`unknown time zone ${JSON.stringify(zone)}`);
     }
-    // UTC needs no look-ups at all; every other zone asks Intl.
-    clock = new ZoneClock(zone, format.resolvedOptions().timeZone === 'UTC' ? undefined : format);
-    ZoneClock.zones.set(zone, clock);
+    const canonical = format.resolvedOptions().timeZone;
+    clock = ZoneClock.byZone.get(canonical);
+    if (!clock) {
+      // UTC needs no look-ups at all; every other zone asks Intl.
+      clock = new ZoneClock(canonical, canonical === 'UTC' ? undefined : format);
+      ZoneClock.byZone.set(canonical, clock);
+    }
+    if (ZoneClock.byName.size >= MAX_ZONE_NAMES) ZoneClock.byName.clear();
+    ZoneClock.byName.set(zone, clock);
     return clock;
   }
 
