@@ -1,6 +1,6 @@
 // What the report says about the machine a run was measured on.
 import { readFileSync } from 'fs';
-import { cpus, release, totalmem } from 'os';
+import { cpus, loadavg, release, totalmem } from 'os';
 
 function osName(): string {
   try {
@@ -13,5 +13,11 @@ function osName(): string {
 
 export function describeMachine(): string[] {
   const cores = cpus();
-  return [`${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}`, `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`, `${osName()}, kernel ${release()}`, `Node.js ${process.version}`];
+  return [
+    `${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}`,
+    `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
+    `${osName()}, kernel ${release()}`,
+    `Node.js ${process.version}`,
+    `load average ${loadavg()[0].toFixed(2)} at the start`,
+  ];
 }

@@ -128,6 +128,7 @@ async function main(): Promise<number> {
     stopAll();
     process.exit(130);
   });
+  const machine = describeMachine();
   const runs: RunResult[] = [];
   try {
     for (let r = 0; r < repeat; r++) {
@@ -143,7 +144,7 @@ async function main(): Promise<number> {
     {
       date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
       command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
-      machine: describeMachine(),
+      machine,
       versions,
       workload: `${options.devices.toLocaleString('en-US')} devices × 4 metrics every 10 s for ${options.hours} h (seed ${options.seed}); ${options.clients} keep-alive clients, ${options.samplesPerRequest.toLocaleString('en-US')} samples per request; ${options.warmups} warm-up + ${options.runs} timed runs per query`,
       runs: repeat,

@@ -5,7 +5,7 @@ import { join } from 'path';
 import { BodySet } from './bodies';
 import { BenchError } from './errors';
 import { sendAll } from './load';
-import { dirSizeBytes, ServerProcess } from './proc';
+import { dirSizeBytes, machineCpuSeconds, ownCpuSeconds, ServerProcess } from './proc';
 import { Answer, checkAnswer, PreparedQuery, QueryId } from './queries';
 import { QuerySpec } from './queries';
 import { Target } from './targets/target';
@@ -73,6 +73,10 @@ export interface IngestFigures {
   queryableMs: number;
   samplesPerSecond: number;
   cpuSeconds: number;
+  /** CPU the benchmark client used meanwhile (sending pre-generated bodies). */
+  clientCpuSeconds: number;
+  /** CPU every other process on the machine used meanwhile: noise from outside the benchmark. */
+  otherCpuSeconds: number;
   peakRssBytes: number;
 }
 
@@ -86,15 +90,21 @@ export async function ingest(instance: Instance, bodies: BodySet, spec: QuerySpe
   const endpoint = instance.target.writeEndpoint(bodies.format);
   const where = `${instance.target.id} / ingest ${bodies.format}`;
   const cpu0 = instance.proc.cpuSeconds();
+  const machine0 = machineCpuSeconds();
+  const client0 = ownCpuSeconds();
   const t0 = performance.now();
   const load = await sendAll({ url: `${instance.baseUrl}${endpoint.path}`, headers: endpoint.headers, bodies, maxSkew: options.maxSkew, where });
   const queryableMs = await waitQueryable(instance, spec, bodies.sampleCount, t0, options.queryableTimeoutMs, `ingest ${bodies.format}`);
+  const cpuSeconds = instance.proc.cpuSeconds() - cpu0;
+  const clientCpuSeconds = ownCpuSeconds() - client0;
   return {
     samples: bodies.sampleCount,
     ackMs: load.elapsedMs,
     queryableMs,
     samplesPerSecond: bodies.sampleCount / (queryableMs / 1000),
-    cpuSeconds: instance.proc.cpuSeconds() - cpu0,
+    cpuSeconds,
+    clientCpuSeconds,
+    otherCpuSeconds: Math.max(0, machineCpuSeconds() - machine0 - cpuSeconds - clientCpuSeconds),
     peakRssBytes: instance.proc.peakRssBytes(),
   };
 }
