@@ -103,6 +103,14 @@ describe('Bucketing by local days', () => {
     expect(b.indexOf(Date.UTC(2011, 11, 30, 10))).toBe(2);
   });
 
+  it('keeps n-day buckets aligned when the first day of one was skipped (Pacific/Apia, 2 days)', () => {
+    // Days 15338-15339 (12-30, skipped, and 12-31) form one bucket, which starts at 12-31 00:00 local
+    // (UTC+14); the next ones start on local 2012-01-01 and 2012-01-03.
+    const b = Bucketing.create({ start: Date.UTC(2011, 11, 30, 11), end: Date.UTC(2012, 0, 3), step: 2 * DAY, timeZone: 'Pacific/Apia' });
+    expect(times(b)).toEqual([Date.UTC(2011, 11, 30, 10), Date.UTC(2011, 11, 31, 10), Date.UTC(2012, 0, 2, 10)]);
+    expect(b.hasZeroLengthBuckets()).toBe(false);
+  });
+
   it('finds local days the way the specification model does in zones with odd changes', async () => {
     const cases: Array<[string, number]> = [
       ['Asia/Beirut', Date.UTC(2024, 9, 24)],
@@ -141,8 +149,9 @@ describe('Bucketing limits and validation', () => {
     [{ start: 0, end: 10, step: 0 }, 'step must be a positive integer of ms, got 0'],
     [{ start: 0, end: 10, step: 1.5 }, 'step must be a positive integer of ms, got 1.5'],
     [{ start: 0, end: 10, step: 1, timeZone: 'Mars/Olympus' }, 'unknown time zone "Mars/Olympus"'],
-    [{ start: 0, end: 8.7e15, step: DAY }, 'day and week buckets need times within'],
-    [{ start: 8.64e15 - 3 * DAY, end: 8.64e15 - 2 * DAY, step: 7 * DAY }, 'day and week buckets need times within'],
+    [{ start: 0, end: 8.7e15, step: DAY }, 'day and week buckets need times from'],
+    [{ start: 8.64e15 - 3 * DAY, end: 8.64e15 - 2 * DAY, step: 7 * DAY }, 'day and week buckets need times from'],
+    [{ start: Date.UTC(2000, 0, 1) - 2000 * 365 * DAY, end: Date.UTC(2000, 0, 1), step: DAY }, 'day and week buckets need times from'],
   ])('refuses %j', (spec, message) => {
     expect(() => Bucketing.create(spec)).toThrow(InvalidQueryError);
     expect(() => Bucketing.create(spec)).toThrow(message);

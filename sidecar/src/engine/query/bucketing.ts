@@ -10,7 +10,7 @@
 // look-ups at all, day steps three per bucket the first time a zone meets that day (see time-zone.ts).
 
 import { InvalidQueryError, QueryLimitError } from '../model/errors';
-import { DAY_MS, DAY_WINDOW_MS, MAX_DATE_MS, ZoneClock } from './time-zone';
+import { DAY_MS, DAY_WINDOW_MS, MAX_LOCAL_MS, MIN_LOCAL_MS, ZoneClock } from './time-zone';
 
 /** The most buckets one query may hold, whatever its maxPoints, so a table always fits in memory. */
 export const MAX_BUCKETS = 10_000_000;
@@ -59,13 +59,13 @@ export class Bucketing {
       this.count = Math.floor((end - 1) / step) - this.first + 1;
       return;
     }
-    const outside = `day and week buckets need times within ±${MAX_DATE_MS} ms of the epoch`;
-    if (start < -MAX_DATE_MS || end - 1 > MAX_DATE_MS) throw new InvalidQueryError(outside);
+    const outside = `day and week buckets need times from ${MIN_LOCAL_MS} (year 100) to ${MAX_LOCAL_MS} ms`;
+    if (start < MIN_LOCAL_MS || end - 1 > MAX_LOCAL_MS) throw new InvalidQueryError(outside);
     this.first = this.alignDay(this.clock.localDay(start));
     this.count = (this.alignDay(this.clock.localDay(end - 1)) - this.first) / this.days + 1;
     // Every boundary, up to the end of the last bucket, is looked up as a local midnight.
     const lastBoundaryDay = this.first + this.count * this.days;
-    if (this.first * DAY_MS - DAY_WINDOW_MS < -MAX_DATE_MS || lastBoundaryDay * DAY_MS + DAY_WINDOW_MS > MAX_DATE_MS) {
+    if (this.first * DAY_MS - DAY_WINDOW_MS < MIN_LOCAL_MS || lastBoundaryDay * DAY_MS + DAY_WINDOW_MS > MAX_LOCAL_MS) {
       throw new InvalidQueryError(outside);
     }
   }

@@ -11,8 +11,12 @@ export const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Local offsets stay within ±26 hours of UTC; the search window around a day is a little wider. */
 export const DAY_WINDOW_MS = 27 * HOUR_MS;
-/** The instants a Date can represent. */
-export const MAX_DATE_MS = 8.64e15;
+/**
+ * The instants local days are computed for: from 0100-01-01 (Date.UTC reads years 0-99 as 1900-1999)
+ * to the last instant a Date can represent.
+ */
+export const MIN_LOCAL_MS = -59_011_459_200_000;
+export const MAX_LOCAL_MS = 8.64e15;
 /** Spellings of zone names remembered before that cache is emptied (case variants are endless). */
 const MAX_ZONE_NAMES = 1000;
 /** Day starts kept per zone before the cache is emptied (a few years of days, some bytes each). */
