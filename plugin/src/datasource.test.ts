@@ -50,7 +50,7 @@ function queryAnswer(body: unknown): CannedAnswer {
     data: {
       step: 15_000,
       series: [{ metric, labels: { device: 'd1', site: 'berlin' }, unit: 'percent', times: [START_MS, START_MS + 15_000], values: [30, 15] }],
-      stats: { series: 1, points: 2, tookMs: 1 },
+      stats: { series: 1, points: 2, tookMs: 1, truncated: (body as { limit?: number }).limit === 1 },
     },
   };
 }
@@ -105,6 +105,12 @@ describe('DataSource.query', () => {
       { refId: 'B', status: 400, message: 'INVALID_QUERY: matchers[0].value: bad regex "("' },
       { refId: 'C', message: expect.stringContaining('Query C min interval: "often"') },
     ]);
+  });
+
+  it('says when the series limit cut the answer short', async () => {
+    setBackendSrv(cannedBackendSrv({ '/api/native/query': queryAnswer }).backendSrv);
+    const response = await new DataSource(settings).query(request([{ refId: 'A', metric: 'humidity', limit: 1 }]));
+    expect(response.data[0].meta.notices).toEqual([{ severity: 'warning', text: 'Showing the first 1 series; raise the limit or narrow the filters to see more' }]);
   });
 
   it('adds ad hoc filters to every query', async () => {

@@ -96,7 +96,7 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
     if (query.mode === 'latest' && !query.annotation) {
       const request = buildLatestRequest(query, context);
       const answer = await this.client.latest(request);
-      const meta: QueryResultMeta = { executedQueryString: describeRequest(request, 'latest'), notices: limitNotices(answer.series.length, request.limit) };
+      const meta: QueryResultMeta = { executedQueryString: describeRequest(request, 'latest'), notices: limitNotices(answer.truncated, request.limit) };
       return [latestToFrame(answer.series, query.refId, meta)];
     }
     const request = buildRangeRequest(query, context);
@@ -106,7 +106,7 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
     }
     const meta: QueryResultMeta = {
       executedQueryString: describeRequest(request, query.mode === 'raw' ? 'raw' : 'series'),
-      notices: limitNotices(answer.series.length, request.limit),
+      notices: limitNotices(answer.stats?.truncated, request.limit),
       ...(answer.step ? { custom: { stepMs: answer.step } } : {}),
       ...(query.mode === 'raw' ? { preferredVisualisationType: 'table' as const } : {}),
     };
@@ -207,9 +207,10 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
   }
 }
 
-function limitNotices(seriesCount: number, limit: number | undefined): QueryResultMeta['notices'] {
-  if (limit && seriesCount >= limit) {
-    return [{ severity: 'warning', text: `Showing the first ${limit} series; raise the limit or narrow the filters to see more` }];
+function limitNotices(truncated: boolean | undefined, limit: number | undefined): QueryResultMeta['notices'] {
+  if (truncated) {
+    const shown = limit ? `the first ${limit} series` : "as many series as the sidecar's limit allows";
+    return [{ severity: 'warning', text: `Showing ${shown}; raise the limit or narrow the filters to see more` }];
   }
   return undefined;
 }

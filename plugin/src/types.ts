@@ -7,6 +7,10 @@ export const MATCHER_OPS: MatcherOp[] = ['=', '!=', '=~', '!~'];
 export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
 export const AGGREGATIONS: Aggregation[] = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'];
 
+/** How series of one group combine; `first` and `last` have no meaning across series. */
+export type CrossAggregation = 'avg' | 'min' | 'max' | 'sum' | 'count';
+export const CROSS_AGGREGATIONS: CrossAggregation[] = ['avg', 'min', 'max', 'sum', 'count'];
+
 export type FillMode = 'none' | 'previous' | 'linear';
 export const FILL_MODES: FillMode[] = ['none', 'previous', 'linear'];
 
@@ -34,8 +38,8 @@ export interface SensorstoreQuery extends DataQuery {
   /** Empty means the datasource's default aggregation. */
   agg?: Aggregation;
   groupBy?: string[];
-  /** How series in a group combine; empty means the same as `agg`. */
-  crossAgg?: Aggregation;
+  /** How series in a group combine; empty means the same as `agg` where that applies, else avg. */
+  crossAgg?: CrossAggregation;
   fill?: FillMode;
   /** Lower bound for the bucket width, e.g. `1m` or `$__interval`; empty means the datasource's. */
   minInterval?: string;
@@ -90,7 +94,7 @@ export interface NativeQueryRequest {
   agg?: Aggregation;
   fill?: FillMode;
   groupBy?: string[];
-  crossAgg?: Aggregation;
+  crossAgg?: CrossAggregation;
   timeZone?: string;
   limit?: number;
 }
@@ -106,7 +110,8 @@ export interface NativeSeries {
 export interface NativeQueryAnswer {
   step?: number;
   series: NativeSeries[];
-  stats?: { series: number; points: number; tookMs: number };
+  /** `truncated`: more series matched than the limit allowed. */
+  stats?: { series: number; points: number; tookMs: number; truncated?: boolean };
 }
 
 export interface NativeLatestRequest {
@@ -125,6 +130,7 @@ export interface NativeLatestSeries {
 
 export interface NativeLatestAnswer {
   series: NativeLatestSeries[];
+  truncated?: boolean;
 }
 
 export interface NativeMetadataRequest {

@@ -5,7 +5,7 @@ import { ChangeEvent, useMemo } from 'react';
 
 import type { DataSource } from '../datasource';
 import { formatStep } from '../query/step';
-import { Aggregation, AGGREGATIONS, FILL_MODES, FillMode, LabelMatcher, QueryMode, SensorstoreOptions, SensorstoreQuery } from '../types';
+import { Aggregation, AGGREGATIONS, CROSS_AGGREGATIONS, CrossAggregation, FILL_MODES, FillMode, LabelMatcher, QueryMode, SensorstoreOptions, SensorstoreQuery } from '../types';
 import { MatchersEditor } from './MatchersEditor';
 import { labelNameOptions, metricOptions } from './options';
 
@@ -99,8 +99,8 @@ export function QueryEditor(props: Props) {
                   id={`${id}-cross-agg`}
                   width={18}
                   value={query.crossAgg ?? ''}
-                  options={[{ label: 'same as aggregation', value: '' }, ...AGGREGATIONS.map((agg) => ({ label: agg, value: agg }))]}
-                  onChange={(option: ComboboxOption<string>) => change({ crossAgg: (option.value || undefined) as Aggregation | undefined }, true)}
+                  options={[{ label: 'same as aggregation', value: '' }, ...CROSS_AGGREGATIONS.map((agg) => ({ label: agg, value: agg }))]}
+                  onChange={(option: ComboboxOption<string>) => change({ crossAgg: (option.value || undefined) as CrossAggregation | undefined }, true)}
                 />
               </InlineField>
             )}

@@ -36,6 +36,8 @@ describe('buildRangeRequest', () => {
     const request = buildRangeRequest({ refId: 'A', metric: 'temperature', agg: 'avg', groupBy: ['site'], fill: 'previous' }, context);
     expect(request).toMatchObject({ groupBy: ['site'], crossAgg: 'avg', agg: 'avg', fill: 'previous' });
     expect(buildRangeRequest({ refId: 'A', metric: 'temperature', groupBy: ['site'], crossAgg: 'sum' }, context)).toMatchObject({ crossAgg: 'sum', agg: 'max' });
+    // first / last pick samples in time; across series they fall back to an average.
+    expect(buildRangeRequest({ refId: 'A', metric: 'temperature', groupBy: ['site'], agg: 'last' }, context)).toMatchObject({ crossAgg: 'avg', agg: 'last' });
   });
 
   it('asks for raw samples without step or aggregation', () => {

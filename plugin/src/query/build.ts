@@ -1,5 +1,5 @@
 // Builds the sidecar's native request for one interpolated query and one panel's time range and size.
-import { Aggregation, LabelMatcher, NativeLatestRequest, NativeMatcher, NativeQueryRequest, SensorstoreQuery } from '../types';
+import { Aggregation, CROSS_AGGREGATIONS, CrossAggregation, LabelMatcher, NativeLatestRequest, NativeMatcher, NativeQueryRequest, SensorstoreQuery } from '../types';
 import { SidecarQueryError } from './errors';
 import { chooseStepMs, parseIntervalMs } from './step';
 
@@ -64,9 +64,14 @@ export function buildRangeRequest(query: SensorstoreQuery, context: QueryContext
     step: stepForQuery(query, context),
     agg,
     fill: query.fill ?? 'none',
-    ...(groupBy.length > 0 ? { groupBy, crossAgg: query.crossAgg ?? agg } : {}),
+    ...(groupBy.length > 0 ? { groupBy, crossAgg: query.crossAgg ?? defaultCrossAgg(agg) } : {}),
     timeZone: context.timeZone,
   };
+}
+
+/** Series of a group combine like samples in a bucket, except `first` / `last`, which average. */
+export function defaultCrossAgg(agg: Aggregation): CrossAggregation {
+  return (CROSS_AGGREGATIONS as string[]).includes(agg) ? (agg as CrossAggregation) : 'avg';
 }
 
 export function buildLatestRequest(query: SensorstoreQuery, context: QueryContext): NativeLatestRequest {
