@@ -77,7 +77,7 @@ export class BodySet {
 }
 
 /** Bytes each format takes per sample, to decide up front whether bodies fit the memory budget. */
-const ESTIMATED_BYTES_PER_SAMPLE: Record<IngestFormat, number> = { lp: 80, rw: 40 };
+const ESTIMATED_BYTES_PER_SAMPLE: Record<IngestFormat, number> = { lp: 80, rw: 10 };
 
 export interface BuildOptions {
   samplesPerRequest: number;

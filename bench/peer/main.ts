@@ -124,10 +124,12 @@ async function main(): Promise<number> {
     killAllStarted();
     if (!values.keep) rmSync(workDir, { recursive: true, force: true });
   };
-  process.on('SIGINT', () => {
-    stopAll();
-    process.exit(130);
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopAll();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
   const machine = describeMachine();
   const runs: RunResult[] = [];
   try {
