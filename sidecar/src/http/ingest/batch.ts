@@ -22,28 +22,6 @@ export class CachedSeries {
   ) {}
 }
 
-/** A cache from raw series-key bytes to series that is cleared when it grows past its bound. */
-export class BoundedCache<V> {
-  private readonly map = new Map<string, V>();
-
-  constructor(private readonly maxEntries: number) {}
-
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-
-  set(key: string, value: V): void {
-    // A fleet's set of series is stable, so clearing (one re-normalisation per live series) beats
-    // the bookkeeping of an LRU on the hot path; the bound only guards memory against churn.
-    if (this.map.size >= this.maxEntries) this.map.clear();
-    this.map.set(key, value);
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-}
-
 let nextEpoch = 1;
 
 export interface BuiltBatch {

@@ -300,7 +300,10 @@ class LineScan {
       while (i < len && (buf[i] === SPACE || buf[i] === TAB || buf[i] === CR)) i++;
     }
     while (i < len && buf[i] === CR) i++;
-    if (i < len && buf[i] !== NL) return new LineFailure(`unexpected text ${quoteBytes(buf, i, Math.min(len, i + 20))} after the timestamp`);
+    if (i < len && buf[i] !== NL) {
+      const eol = buf.indexOf(NL, i);
+      return new LineFailure(`unexpected text ${quoteBytes(buf, i, eol < 0 ? len : eol)} after the timestamp`);
+    }
     this.builder.setTimes(from, t);
     this.pos = i + 1;
     return undefined;

@@ -14,7 +14,8 @@
 import { Reader } from 'protobufjs';
 import snappy from 'snappyjs';
 
-import { BatchBuilder, BoundedCache, CachedSeries } from './batch';
+import { BatchBuilder, CachedSeries } from './batch';
+import { KeyTable, hashRange } from './key-table';
 import { describeSeries } from './names';
 import { HttpError } from '../errors';
 import { InvalidSeriesError } from '../../engine/model/errors';
@@ -62,10 +63,13 @@ export function uncompressSnappy(body: Buffer, maxBytes: number): Buffer {
 
 /** Decodes remote write requests; one instance (and its cache) serves every request of a process. */
 export class RemoteWriteDecoder {
-  private readonly cache: BoundedCache<CachedSeries>;
+  private readonly cache: KeyTable<CachedSeries>;
+  /** The request being decoded (decode is synchronous, so one at a time). */
+  private bytes: Buffer = Buffer.alloc(0);
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(maxCachedSeries = 1_000_000) {
-    this.cache = new BoundedCache(maxCachedSeries);
+    this.cache = new KeyTable(maxCachedSeries);
   }
 
   /** @throws HttpError INVALID_REQUEST for bytes that are not a WriteRequest. */
@@ -78,6 +82,8 @@ export class RemoteWriteDecoder {
       errors: [],
     };
     const reader = Reader.create(buf);
+    this.bytes = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     try {
       while (reader.pos < reader.len) {
         const tag = reader.uint32();
@@ -117,7 +123,7 @@ export class RemoteWriteDecoder {
         }
         labelsEnd = reader.pos;
       } else if (field === 2 && wire === WIRE_BYTES) {
-        series ??= this.seriesOf(reader.buf, [start, labelsEnd], out);
+        series ??= this.seriesOf([start, labelsEnd], out);
         const len = reader.uint32();
         const sampleEnd = checkedEnd(reader, len, end);
         if (series.error === undefined) readSample(reader, sampleEnd, series, out.builder);
@@ -146,7 +152,7 @@ export class RemoteWriteDecoder {
       skip(reader, tag & 7, end);
       if (tag === ((1 << 3) | WIRE_BYTES)) ranges.push(fieldStart, reader.pos);
     }
-    const series = this.seriesOf(reader.buf, ranges, out);
+    const series = this.seriesOf(ranges, out);
     reader.pos = start;
     let samples = 0;
     while (reader.pos < end) {
@@ -166,14 +172,26 @@ export class RemoteWriteDecoder {
   }
 
   /** The cached series whose label fields are the byte ranges [s0, e0, s1, e1, ...]. */
-  private seriesOf(buf: Uint8Array, ranges: number[], out: DecodedRemoteWrite): CachedSeries {
-    const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    let key = '';
-    for (let k = 0; k < ranges.length; k += 2) key += bytes.toString('latin1', ranges[k], ranges[k + 1]);
-    let series = this.cache.get(key);
+  private seriesOf(ranges: number[], out: DecodedRemoteWrite): CachedSeries {
+    let bytes = this.bytes;
+    let view = this.view;
+    let start = ranges[0];
+    let end = ranges[1];
+    if (ranges.length !== 2) {
+      // Scattered label fields: their concatenation is the key.
+      const parts: Buffer[] = [];
+      for (let k = 0; k < ranges.length; k += 2) parts.push(bytes.subarray(ranges[k], ranges[k + 1]));
+      bytes = Buffer.concat(parts);
+      start = 0;
+      end = bytes.length;
+      ranges = [0, end];
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    const hash = hashRange(view, start, end);
+    let series = this.cache.get(view, start, end, hash);
     if (!series) {
       series = decodeLabels(bytes, ranges);
-      this.cache.set(key, series);
+      this.cache.set(bytes, start, end, hash, series);
     }
     if (series.error !== undefined && out.errors.length < MAX_SERIES_ERRORS) {
       out.errors.push({ series: describeSeries(series.labels), message: series.error });
@@ -233,6 +251,7 @@ function readInt64Slow(reader: Reader, end: number): number {
   throw new MalformedError('varint longer than 10 bytes');
 }
 
+/** The labels of the Label fields within the byte ranges [s0, e0, s1, e1, ...]. */
 function decodeLabels(buf: Buffer, ranges: number[]): CachedSeries {
   const labels: Record<string, string> = {};
   const reader = Reader.create(buf);
@@ -240,15 +259,22 @@ function decodeLabels(buf: Buffer, ranges: number[]): CachedSeries {
   let badUtf8 = false;
   for (let k = 0; k < ranges.length; k += 2) {
     reader.pos = ranges[k];
-    reader.uint32(); // the field tag
-    const end = checkedEnd(reader, reader.uint32(), ranges[k + 1]);
-    let name = '';
-    let value = '';
-    while (reader.pos < end) {
+    while (reader.pos < ranges[k + 1]) {
       const tag = reader.uint32();
-      if (tag === ((1 << 3) | WIRE_BYTES) || tag === ((2 << 3) | WIRE_BYTES)) {
-        const len = reader.uint32();
-        const stop = checkedEnd(reader, len, end);
+      if (tag !== ((1 << 3) | WIRE_BYTES)) {
+        skip(reader, tag & 7, ranges[k + 1]);
+        continue;
+      }
+      const end = checkedEnd(reader, reader.uint32(), ranges[k + 1]);
+      let name = '';
+      let value = '';
+      while (reader.pos < end) {
+        const field = reader.uint32();
+        if (field !== ((1 << 3) | WIRE_BYTES) && field !== ((2 << 3) | WIRE_BYTES)) {
+          skip(reader, field & 7, end);
+          continue;
+        }
+        const stop = checkedEnd(reader, reader.uint32(), end);
         let text: string;
         try {
           text = utf8.decode(buf.subarray(reader.pos, stop));
@@ -257,14 +283,12 @@ function decodeLabels(buf: Buffer, ranges: number[]): CachedSeries {
           text = buf.toString('utf8', reader.pos, stop);
         }
         reader.pos = stop;
-        if (tag >>> 3 === 1) name = text;
+        if (field >>> 3 === 1) name = text;
         else value = text;
-      } else {
-        skip(reader, tag & 7, end);
       }
+      if (Object.prototype.hasOwnProperty.call(labels, name)) duplicate = name;
+      labels[name] = value;
     }
-    if (Object.prototype.hasOwnProperty.call(labels, name)) duplicate = name;
-    labels[name] = value;
   }
   if (badUtf8) return new CachedSeries(labels, 'a label name or value is not valid UTF-8');
   if (duplicate !== undefined) return new CachedSeries(labels, `label ${JSON.stringify(duplicate)} appears twice`);
