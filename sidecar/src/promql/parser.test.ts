@@ -68,6 +68,11 @@ describe('parseExpr', () => {
     ['round(foo)', 'round({__name__="foo"})'],
     ['hour()', 'hour()'],
     ['foo # comment', '{__name__="foo"}'],
+    ['a - b offset 5m', '({__name__="a"} - one-to-one ignoring() {__name__="b"} offset 300000)'],
+    ['a * b + c @ 100', '(({__name__="a"} * one-to-one ignoring() {__name__="b"}) + one-to-one ignoring() {__name__="c"} @ 100000)'],
+    ['-a offset 1m', '-{__name__="a"} offset 60000'],
+    ['a and b @ 100 offset 1m', '({__name__="a"} and many-to-many ignoring() {__name__="b"} offset 60000 @ 100000)'],
+    ['max_over_time(a[5m:1m] offset 1m)', 'max_over_time(({__name__="a"})[300000:60000] offset 60000)'],
   ])('%s', (query, want) => {
     expect(show(parseExpr(query))).toBe(want);
   });
@@ -103,6 +108,10 @@ describe('parseExpr', () => {
     ['-"a"', 'unary expression only allowed on expressions of type scalar or instant vector'],
     ['"a\\q"', 'unknown escape sequence \\q'],
     ['foo[5m:0s]', 'zero or negative subquery step'],
+    ['a - b[5m]', 'binary expression must contain only scalar and instant vector types'],
+    ['max_over_time(a - b[5m:1m])', 'binary expression must contain only scalar and instant vector types'],
+    ['-a[5m:1m]', 'unary expression only allowed on expressions of type scalar or instant vector'],
+    ['sum(a) offset 1m', 'offset modifier must be preceded by an instant vector selector'],
   ])('%s is refused', (query, message) => {
     let err: unknown;
     try {

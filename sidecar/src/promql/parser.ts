@@ -201,21 +201,47 @@ class Builder {
     return m;
   }
 
-  matrixSelector(node: SyntaxNode): MatrixSelector {
-    const [inner, range] = children(node);
-    if (inner.name === 'OffsetExpr' || inner.name === 'StepInvariantExpr') this.fail(inner, 'no offset modifiers allowed before range');
-    if (inner.name !== 'VectorSelector') this.fail(inner, 'ranges only allowed for vector selectors');
-    return { kind: 'matrixSelector', selector: this.vectorSelector(inner), rangeMs: this.duration(range), pos: this.pos(node) };
+  /**
+   * Applies a postfix (`[range]`, `[range:step]`, `offset`, `@`) to the operand it binds to. Prometheus
+   * binds them tighter than any operator (`a - b offset 5m` offsets only b); the lezer grammar
+   * attaches them to the whole expression, so they are moved down to the rightmost operand here.
+   */
+  bindPostfix(e: Expr, node: SyntaxNode, apply: (operand: Expr) => Expr): Expr {
+    if (e.kind === 'binary') {
+      const rhs = this.bindPostfix(e.rhs, node, apply);
+      const type = typeOf(rhs);
+      if (type !== 'scalar' && type !== 'vector') this.fail(node, 'binary expression must contain only scalar and instant vector types');
+      return { ...e, rhs, pos: { start: e.pos.start, end: node.to } };
+    }
+    if (e.kind === 'unary') {
+      const inner = this.bindPostfix(e.expr, node, apply);
+      return this.checkedUnary(e.op, inner, { start: e.pos.start, end: node.to });
+    }
+    return apply(e);
   }
 
-  subquery(node: SyntaxNode): SubqueryExpr {
+  matrixSelector(node: SyntaxNode): Expr {
+    const [inner, range] = children(node);
+    const rangeMs = this.duration(range);
+    return this.bindPostfix(this.expr(inner), node, (e) => {
+      if (e.kind === 'vectorSelector' && (e.offsetMs !== 0 || e.at)) this.fail(e.pos.start, 'no offset modifiers allowed before range');
+      if (e.kind !== 'vectorSelector') this.fail(e.pos.start, 'ranges only allowed for vector selectors');
+      const sel: MatrixSelector = { kind: 'matrixSelector', selector: e, rangeMs, pos: { start: e.pos.start, end: node.to } };
+      return sel;
+    });
+  }
+
+  subquery(node: SyntaxNode): Expr {
     const [inner, range, step] = children(node);
-    const expr = this.expr(inner);
-    const type = typeOf(expr);
-    if (type !== 'vector') this.fail(node, `subquery is only allowed on instant vector, got ${TYPE_NAMES[type]} instead`);
+    const rangeMs = this.duration(range);
     const stepMs = step ? this.duration(step) : undefined;
-    if (stepMs !== undefined && stepMs <= 0) this.fail(step, 'zero or negative subquery step');
-    return { kind: 'subquery', expr, rangeMs: this.duration(range), stepMs, offsetMs: 0, pos: this.pos(node) };
+    if (step && stepMs !== undefined && stepMs <= 0) this.fail(step, 'zero or negative subquery step');
+    return this.bindPostfix(this.expr(inner), node, (expr) => {
+      const type = typeOf(expr);
+      if (type !== 'vector') this.fail(expr.pos.start, `subquery is only allowed on instant vector, got ${TYPE_NAMES[type]} instead`);
+      const sq: SubqueryExpr = { kind: 'subquery', expr, rangeMs, stepMs, offsetMs: 0, pos: { start: expr.pos.start, end: node.to } };
+      return sq;
+    });
   }
 
   /** The selector or subquery that `offset` / `@` modify. */
@@ -227,18 +253,17 @@ class Builder {
 
   offset(node: SyntaxNode): Expr {
     const [inner, , duration] = children(node);
-    const e = this.expr(inner);
-    const target = this.modifierTarget(e, node, 'offset');
-    if (target.offsetMs !== 0) this.fail(node, 'offset may not be set multiple times');
-    target.offsetMs = this.duration(duration);
-    return widen(e, node);
+    const offsetMs = this.duration(duration);
+    return this.bindPostfix(this.expr(inner), node, (e) => {
+      const target = this.modifierTarget(e, node, 'offset');
+      if (target.offsetMs !== 0) this.fail(node, 'offset may not be set multiple times');
+      target.offsetMs = offsetMs;
+      return widen(e, node);
+    });
   }
 
   at(node: SyntaxNode): Expr {
     const [inner, , value] = children(node);
-    const e = this.expr(inner);
-    const target = this.modifierTarget(e, node, '@');
-    if (target.at) this.fail(node, '@ <timestamp> may not be set multiple times');
     let at: AtModifier;
     if (value.name === 'AtModifierPreprocessors') {
       at = value.firstChild?.name === 'AtStart' ? { kind: 'start' } : { kind: 'end' };
@@ -249,18 +274,25 @@ class Builder {
       }
       at = { kind: 'time', ms: goRound(seconds * 1000) };
     }
-    target.at = at;
-    return widen(e, node);
+    return this.bindPostfix(this.expr(inner), node, (e) => {
+      const target = this.modifierTarget(e, node, '@');
+      if (target.at) this.fail(node, '@ <timestamp> may not be set multiple times');
+      target.at = at;
+      return widen(e, node);
+    });
   }
 
   unary(node: SyntaxNode): Expr {
     const [op, inner] = children(node);
-    const expr = this.expr(inner);
+    return this.checkedUnary(this.text(op) === '-' ? '-' : '+', this.expr(inner), this.pos(node));
+  }
+
+  checkedUnary(op: '-' | '+', expr: Expr, pos: Position): Expr {
     const type = typeOf(expr);
     if (type !== 'scalar' && type !== 'vector') {
-      this.fail(node, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(TYPE_NAMES[type])}`);
+      this.fail(pos.start, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(TYPE_NAMES[type])}`);
     }
-    return { kind: 'unary', op: this.text(op) === '-' ? '-' : '+', expr, pos: this.pos(node) };
+    return { kind: 'unary', op, expr, pos };
   }
 
   binary(node: SyntaxNode): Expr {

@@ -1,0 +1,302 @@
+// Evaluates a PromQL syntax tree on the StorageEngine over a grid of evaluation times, with
+// Prometheus 2.x semantics: 5-minute lookback for instant vectors, staleness markers end a series,
+// closed [t - range, t] windows, `offset` and `@` pinning a selector's time, subqueries evaluated on
+// their own step-aligned grid. Only `select` is used: every selector is one select over the span
+// all steps need, and per-step work runs on the returned Float64Arrays.
+
+import { Matcher, SeriesSamples, StorageEngine } from '../engine/model/types';
+import { aggregate } from './aggregate';
+import { AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, unwrapParens, VectorSelector } from './ast';
+import { scalarScalar, vectorScalar, vectorVector } from './binary';
+import { QueryTimeoutError, TooManySamplesError } from './errors';
+import { absentLabels, callInstantFunction } from './instant-functions';
+import { Window, WINDOW_FUNCTIONS } from './range-functions';
+import { dropMetricName, duplicateLabelsetError, Grid, gridTime, labelsKey, RawSeries, relabel, staleIndexes, StepSeries, Value, withoutStaleMarkers } from './values';
+
+export interface EvaluatorOptions {
+  engine: StorageEngine;
+  /** How far back an instant vector looks for a sample (Prometheus: 5 minutes). */
+  lookbackDeltaMs: number;
+  /** Resolution of subqueries written without a step (Prometheus: the evaluation interval, 1 minute). */
+  defaultSubqueryStepMs: number;
+  /** Most points (series × steps) one intermediate result, or raw samples one selector, may hold. */
+  maxSamples: number;
+  /** Most series one selector may match (passed to the engine). */
+  maxSeries?: number;
+  /** Date.now() after which evaluation stops with QueryTimeoutError. */
+  deadlineMs: number;
+  timeoutMs: number;
+  /** The query's own start and end: what `@ start()` and `@ end()` mean. */
+  queryStartMs: number;
+  queryEndMs: number;
+}
+
+/** Raw samples of the series a range function runs over, with the window end of each step. */
+interface RangeData {
+  series: RawSeries[];
+  /** refs[i]: the (closed) end of step i's window; the window is [refs[i] - rangeMs, refs[i]]. */
+  refs: Float64Array;
+  rangeMs: number;
+}
+
+export class Evaluator {
+  private readonly selects = new Map<string, Promise<SeriesSamples[]>>();
+
+  constructor(private readonly opts: EvaluatorOptions) {}
+
+  async eval(e: Expr, grid: Grid): Promise<Value> {
+    this.checkDeadline('expression evaluation');
+    switch (e.kind) {
+      case 'number':
+        return { type: 'scalar', values: new Float64Array(grid.count).fill(e.value) };
+      case 'string':
+        return { type: 'string', value: e.value };
+      case 'paren':
+        return this.eval(e.expr, grid);
+      case 'unary':
+        return this.unary(e.op, e.expr, grid);
+      case 'vectorSelector':
+        return { type: 'vector', series: await this.vectorSelector(e, grid, false) };
+      case 'matrixSelector':
+      case 'subquery':
+        return this.rangeValue(e, grid);
+      case 'call':
+        return this.call(e, grid);
+      case 'aggregate': {
+        const input = await this.vector(e.expr, grid);
+        let param: Float64Array | string | undefined;
+        if (e.param) {
+          const p = await this.eval(e.param, grid);
+          param = p.type === 'string' ? p.value : p.type === 'scalar' ? p.values : undefined;
+        }
+        const series = aggregate(e.op, input, { labels: e.grouping, without: e.without }, param, { count: grid.count, maxSamples: this.opts.maxSamples });
+        return { type: 'vector', series };
+      }
+      case 'binary': {
+        const lhs = await this.eval(e.lhs, grid);
+        const rhs = await this.eval(e.rhs, grid);
+        const env = { count: grid.count, maxSamples: this.opts.maxSamples };
+        if (lhs.type === 'scalar' && rhs.type === 'scalar') return { type: 'scalar', values: scalarScalar(e.op, lhs.values, rhs.values) };
+        if (lhs.type === 'vector' && rhs.type === 'scalar') return { type: 'vector', series: vectorScalar(e.op, lhs.series, rhs.values, false, e.returnBool, env) };
+        if (lhs.type === 'scalar' && rhs.type === 'vector') return { type: 'vector', series: vectorScalar(e.op, rhs.series, lhs.values, true, e.returnBool, env) };
+        if (lhs.type === 'vector' && rhs.type === 'vector') return { type: 'vector', series: vectorVector(e.op, lhs.series, rhs.series, e.matching!, e.returnBool, env) };
+        throw new Error(`binary ${e.op} between ${lhs.type} and ${rhs.type}`);
+      }
+    }
+  }
+
+  private async vector(e: Expr, grid: Grid): Promise<StepSeries[]> {
+    const v = await this.eval(e, grid);
+    if (v.type !== 'vector') throw new Error(`expected an instant vector, got ${v.type}`);
+    return v.series;
+  }
+
+  private async unary(op: '-' | '+', inner: Expr, grid: Grid): Promise<Value> {
+    const v = await this.eval(inner, grid);
+    if (op === '+') return v;
+    if (v.type === 'scalar') return { type: 'scalar', values: v.values.map((x) => -x) };
+    if (v.type !== 'vector') throw new Error(`unary minus on ${v.type}`);
+    const negated = v.series.map((s) => ({ labels: s.labels, values: s.values.map((x) => -x), present: s.present }));
+    return { type: 'vector', series: relabel(negated, grid.count, this.opts.maxSamples, 'unary expression', dropMetricName) };
+  }
+
+  private checkDeadline(where: string): void {
+    if (Date.now() > this.opts.deadlineMs) throw new QueryTimeoutError(this.opts.timeoutMs, where);
+  }
+
+  private atMs(at: AtModifier): number {
+    return at.kind === 'time' ? at.ms : at.kind === 'start' ? this.opts.queryStartMs : this.opts.queryEndMs;
+  }
+
+  /** The time each step reads at: its own time (or the `@` time) minus the offset. */
+  private refs(grid: Grid, offsetMs: number, at: AtModifier | undefined): Float64Array {
+    const refs = new Float64Array(grid.count);
+    const pinned = at ? this.atMs(at) : undefined;
+    for (let i = 0; i < grid.count; i++) refs[i] = (pinned ?? gridTime(grid, i)) - offsetMs;
+    return refs;
+  }
+
+  /** Samples in [startMs, endMs] (both inclusive), one select per distinct request of a query. */
+  private async select(matchers: readonly Matcher[], startMs: number, endMs: number): Promise<SeriesSamples[]> {
+    const key = JSON.stringify([matchers, startMs, endMs]);
+    let p = this.selects.get(key);
+    if (!p) {
+      p = this.opts.engine.select({ matchers, start: startMs, end: endMs + 1, maxSeries: this.opts.maxSeries, maxPoints: this.opts.maxSamples });
+      this.selects.set(key, p);
+    }
+    const out = await p;
+    this.checkDeadline('series selection');
+    return out;
+  }
+
+  /**
+   * An instant vector selector: per step, the latest sample at or before the step's read time and at
+   * most the lookback delta older, unless that sample is a staleness marker. With `timestamps`, the
+   * values are the samples' own times in seconds (for timestamp()).
+   */
+  private async vectorSelector(sel: VectorSelector, grid: Grid, timestamps: boolean): Promise<StepSeries[]> {
+    const refs = this.refs(grid, sel.offsetMs, sel.at);
+    const lookback = this.opts.lookbackDeltaMs;
+    const data = await this.select(sel.matchers, refs[0] - lookback, refs[grid.count - 1]);
+    if (data.length * grid.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, 'vector selector');
+    const out: StepSeries[] = [];
+    for (const s of data) {
+      const ts = s.timestamps;
+      const vs = s.values;
+      const stale = new Uint8Array(vs.length);
+      for (const k of staleIndexes(vs)) stale[k] = 1;
+      const values = new Float64Array(grid.count);
+      const present = new Uint8Array(grid.count);
+      let any = false;
+      let j = -1;
+      for (let i = 0; i < grid.count; i++) {
+        const ref = refs[i];
+        while (j + 1 < ts.length && ts[j + 1] <= ref) j++;
+        if (j >= 0 && ts[j] >= ref - lookback && !stale[j]) {
+          present[i] = 1;
+          values[i] = timestamps ? ts[j] / 1000 : vs[j];
+          any = true;
+        }
+      }
+      if (any) out.push({ labels: s.labels, values, present });
+    }
+    return out;
+  }
+
+  private async rangeData(arg: MatrixSelector | SubqueryExpr, grid: Grid): Promise<RangeData> {
+    if (arg.kind === 'matrixSelector') {
+      const refs = this.refs(grid, arg.selector.offsetMs, arg.selector.at);
+      const data = await this.select(arg.selector.matchers, refs[0] - arg.rangeMs, refs[grid.count - 1]);
+      const series = data.map((s) => ({ labels: s.labels, ...withoutStaleMarkers(s.timestamps, s.values) }));
+      return { series, refs, rangeMs: arg.rangeMs };
+    }
+    const refs = this.refs(grid, arg.offsetMs, arg.at);
+    const stepMs = arg.stepMs ?? this.opts.defaultSubqueryStepMs;
+    // The subquery's own grid: multiples of its step from the first window's start to the last end.
+    const startMs = Math.ceil((refs[0] - arg.rangeMs) / stepMs) * stepMs;
+    const endMs = refs[grid.count - 1];
+    if (endMs < startMs) return { series: [], refs, rangeMs: arg.rangeMs };
+    const inner: Grid = { startMs, stepMs, count: Math.floor((endMs - startMs) / stepMs) + 1 };
+    if (inner.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, 'subquery');
+    const stepSeries = await this.vector(arg.expr, inner);
+    const series = stepSeries.map((s) => {
+      let n = 0;
+      for (let i = 0; i < inner.count; i++) n += s.present[i];
+      const timestamps = new Float64Array(n);
+      const values = new Float64Array(n);
+      let k = 0;
+      for (let i = 0; i < inner.count; i++) {
+        if (!s.present[i]) continue;
+        timestamps[k] = gridTime(inner, i);
+        values[k++] = s.values[i];
+      }
+      return { labels: s.labels, timestamps, values };
+    });
+    return { series, refs, rangeMs: arg.rangeMs };
+  }
+
+  /** A range vector as a result of its own (instant queries only): the raw points of the window. */
+  private async rangeValue(e: MatrixSelector | SubqueryExpr, grid: Grid): Promise<Value> {
+    const { series, refs, rangeMs } = await this.rangeData(e, grid);
+    const end = refs[0];
+    const start = end - rangeMs;
+    const out: RawSeries[] = [];
+    for (const s of series) {
+      let lo = 0;
+      while (lo < s.timestamps.length && s.timestamps[lo] < start) lo++;
+      let hi = lo;
+      while (hi < s.timestamps.length && s.timestamps[hi] <= end) hi++;
+      if (hi > lo) out.push({ labels: s.labels, timestamps: s.timestamps.slice(lo, hi), values: s.values.slice(lo, hi) });
+    }
+    return { type: 'matrix', series: out };
+  }
+
+  private async call(e: Call, grid: Grid): Promise<Value> {
+    const name = e.func.name;
+    const window = WINDOW_FUNCTIONS.get(name);
+    if (window) return this.rangeFunction(e, grid, window);
+    const arg0 = e.args[0] && unwrapParens(e.args[0]);
+    if (name === 'timestamp' && arg0?.kind === 'vectorSelector') {
+      const series = await this.vectorSelector(arg0, grid, true);
+      return { type: 'vector', series: relabel(series, grid.count, this.opts.maxSamples, 'timestamp', dropMetricName) };
+    }
+    const args: Value[] = [];
+    for (const a of e.args) args.push(await this.eval(a, grid));
+    return callInstantFunction(name, args, e.args, { grid, maxSamples: this.opts.maxSamples });
+  }
+
+  /** Functions of a range vector: one window per step and series, two cursors walking the samples. */
+  private async rangeFunction(e: Call, grid: Grid, fn: (w: Window) => number | undefined): Promise<Value> {
+    const name = e.func.name;
+    const matrixIndex = e.func.argTypes.indexOf('matrix');
+    const arg = unwrapParens(e.args[matrixIndex]) as MatrixSelector | SubqueryExpr;
+    let param: Float64Array | undefined;
+    const paramExpr = e.args.find((_, i) => i !== matrixIndex);
+    if (paramExpr) {
+      const p = await this.eval(paramExpr, grid);
+      if (p.type === 'scalar') param = p.values;
+    }
+    const { series, refs, rangeMs } = await this.rangeData(arg, grid);
+    const { count } = grid;
+    if (series.length * count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, name);
+    // A window pinned by `@` is the same at every step: compute it once (unless the function reads
+    // the evaluation time or a per-step parameter).
+    const pinned = refs[0] === refs[count - 1] && !param && name !== 'predict_linear';
+    const steps = pinned ? 1 : count;
+    const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, evalMs: 0, param: NaN };
+    const out: StepSeries[] = [];
+    for (const s of series) {
+      this.checkDeadline(name);
+      const ts = s.timestamps;
+      w.ts = ts;
+      w.vs = s.values;
+      const values = new Float64Array(count);
+      const present = new Uint8Array(count);
+      let any = false;
+      let lo = 0;
+      let hi = 0;
+      for (let i = 0; i < steps; i++) {
+        const end = refs[i];
+        const start = end - rangeMs;
+        while (lo < ts.length && ts[lo] < start) lo++;
+        if (hi < lo) hi = lo;
+        while (hi < ts.length && ts[hi] <= end) hi++;
+        if (hi === lo) continue;
+        w.lo = lo;
+        w.hi = hi;
+        w.rangeStartMs = start;
+        w.rangeEndMs = end;
+        w.evalMs = gridTime(grid, i);
+        if (param) w.param = param[i];
+        const v = fn(w);
+        if (v === undefined) continue;
+        present[i] = 1;
+        values[i] = v;
+        any = true;
+      }
+      if (pinned && any) {
+        values.fill(values[0]);
+        present.fill(1);
+      }
+      if (any) out.push({ labels: name === 'last_over_time' ? s.labels : dropMetricName(s.labels), values, present });
+    }
+    if (name === 'absent_over_time') return { type: 'vector', series: absentOverTime(out, arg, count) };
+    const keys = new Set<string>();
+    for (const s of out) {
+      const key = labelsKey(s.labels);
+      if (keys.has(key)) throw duplicateLabelsetError();
+      keys.add(key);
+    }
+    return { type: 'vector', series: out };
+  }
+}
+
+/** absent_over_time: 1 at the steps where no series had a sample in its window. */
+function absentOverTime(found: StepSeries[], arg: MatrixSelector | SubqueryExpr, count: number): StepSeries[] {
+  const any = new Uint8Array(count);
+  for (const s of found) for (let i = 0; i < count; i++) any[i] |= s.present[i];
+  if (!any.includes(0)) return [];
+  const values = new Float64Array(count).fill(1);
+  const present = any.map((x) => 1 - x);
+  return [{ labels: absentLabels(arg), values, present }];
+}
