@@ -22,6 +22,8 @@ let wordScratch = new Uint32Array(1024);
 interface Plan {
   base: number;
   width: number;
+  /** True when base and width cover every value (no patches). */
+  covered?: boolean;
 }
 
 /** Chooses base and width that minimise the estimated size, allowing a few patched exceptions. */
@@ -33,10 +35,10 @@ function plan(vals: Float64Array, from: number, n: number): Plan {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (n === 0) return { base: 0, width: 0 };
+  if (n === 0) return { base: 0, width: 0, covered: true };
   const range = max - min;
   const fullWidth = bitLength(range);
-  if (fullWidth <= 1) return { base: min, width: fullWidth };
+  if (fullWidth <= 1) return { base: min, width: fullWidth, covered: true };
   // A patch costs its position delta (~1 byte) and its value (up to the full width plus sign).
   const patchBits = 8 + 8 * Math.ceil((fullWidth + 2) / 7);
   return range < 4 * n ? planByHistogram(vals, from, n, min, range, patchBits) : planBySorting(vals, from, n, min, patchBits);
@@ -52,7 +54,7 @@ function planByHistogram(vals: Float64Array, from: number, n: number, min: numbe
   for (let i = from; i < from + n; i++) prefix[vals[i] - min + 1]++;
   for (let k = 1; k < size; k++) prefix[k] += prefix[k - 1];
   const fullWidth = bitLength(range);
-  let best = { base: min, width: fullWidth, costBits: n * fullWidth };
+  let best: Plan & { costBits: number } = { base: min, width: fullWidth, covered: true, costBits: n * fullWidth };
   for (let width = fullWidth - 1; width >= 0; width--) {
     const span = 2 ** width;
     let covered = 0;
@@ -82,7 +84,7 @@ function planBySorting(vals: Float64Array, from: number, n: number, min: number,
   s.set(vals.subarray(from, from + n));
   s.sort();
   const fullWidth = bitLength(s[n - 1] - s[0]);
-  let best = { base: min, width: fullWidth, costBits: n * fullWidth };
+  let best: Plan & { costBits: number } = { base: min, width: fullWidth, covered: true, costBits: n * fullWidth };
   for (const e of PATCH_CANDIDATES) {
     if (e > n >> 3) break;
     const m = n - e;
@@ -105,19 +107,21 @@ function planBySorting(vals: Float64Array, from: number, n: number, min: number,
 
 /** Writes vals[from, from+n) packed; the writer's `origin` must be the start of the block. */
 export function writePacked(w: ByteWriter, vals: Float64Array, from: number, n: number): void {
-  const { base, width } = plan(vals, from, n);
+  const { base, width, covered } = plan(vals, from, n);
   const maxResidual = 2 ** width - 1;
   w.svarint(base);
   w.u8(width);
 
   let patches = 0;
-  for (let i = from; i < from + n; i++) {
-    const r = vals[i] - base;
-    if (r < 0 || r > maxResidual) patches++;
+  if (!covered) {
+    for (let i = from; i < from + n; i++) {
+      const r = vals[i] - base;
+      if (r < 0 || r > maxResidual) patches++;
+    }
   }
   w.uvarint(patches);
   let prev = 0;
-  for (let i = from; i < from + n; i++) {
+  for (let i = from; i < from + n && patches > 0; i++) {
     const r = vals[i] - base;
     if (r < 0 || r > maxResidual) {
       w.uvarint(i - from - prev);
@@ -201,8 +205,8 @@ function unpackHigh(words: Uint32Array, width: number, n: number, out: Float64Ar
 }
 
 /**
- * The fixed part of a packed section, read before its words. The patch arrays are shared scratch:
- * valid until the next readPackedHeader call.
+ * The fixed part of a packed section, read before its words. The header and its patch arrays are
+ * shared scratch (decoding allocates nothing per block): valid until the next readPackedHeader call.
  */
 export interface PackedHeader {
   base: number;
@@ -215,6 +219,7 @@ export interface PackedHeader {
 
 let patchPositions = new Int32Array(64);
 let patchValues = new Float64Array(64);
+const header: PackedHeader = { base: 0, width: 0, patches: 0, patchPositions, patchValues };
 
 /** Reads base, width and the patch list of a section of n integers; leaves `r` at its words. */
 export function readPackedHeader(r: ByteReader, origin: number, n: number): PackedHeader {
@@ -223,7 +228,7 @@ export function readPackedHeader(r: ByteReader, origin: number, n: number): Pack
   if (width > 53) r.fail(`packed width ${width} exceeds 53 bits`, r.pos - 1);
   const patches = r.uvarint();
   if (patches > n) r.fail(`${patches} patches for ${n} values`);
-  if (patchPositions.length < patches + 1) {
+  if (patchPositions.length < patches) {
     patchPositions = new Int32Array(patches * 2);
     patchValues = new Float64Array(patches * 2);
   }
@@ -236,10 +241,13 @@ export function readPackedHeader(r: ByteReader, origin: number, n: number): Pack
     patchPositions[i] = pos;
     patchValues[i] = base + r.svarint();
   }
-  // A sentinel past the end lets decode loops test for the next patch without a bounds check.
-  patchPositions[patches] = -1;
   r.align4(origin);
-  return { base, width, patches, patchPositions, patchValues };
+  header.base = base;
+  header.width = width;
+  header.patches = patches;
+  header.patchPositions = patchPositions;
+  header.patchValues = patchValues;
+  return header;
 }
 
 /** The low words of a section with width 1..32 (consumes them from `r`). */

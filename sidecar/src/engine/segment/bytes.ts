@@ -120,7 +120,6 @@ export class ByteWriter {
 
 export class ByteReader {
   pos: number;
-  private readonly view: DataView;
 
   constructor(
     readonly buf: Uint8Array,
@@ -128,7 +127,6 @@ export class ByteReader {
     readonly end = buf.length,
   ) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   fail(detail: string, at = this.pos): never {
@@ -144,19 +142,20 @@ export class ByteReader {
     return this.buf[this.pos++];
   }
 
+  /** Little-endian u32, assembled from bytes (a DataView per block would cost more than it saves). */
   u32(): number {
     this.need(4, 'u32');
-    const v = this.view.getUint32(this.pos, true);
+    const b = this.buf;
+    const p = this.pos;
     this.pos += 4;
-    return v;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
   }
 
   /** Reads 64 bits into `out[LO]`/`out[HI]` of a Uint32Array view at element `at`. */
   bits64Into(out: Uint32Array, at: number): void {
     this.need(8, 'float64');
-    out[at + LO] = this.view.getUint32(this.pos, true);
-    out[at + HI] = this.view.getUint32(this.pos + 4, true);
-    this.pos += 8;
+    out[at + LO] = this.u32();
+    out[at + HI] = this.u32();
   }
 
   f64(): number {

@@ -221,7 +221,8 @@ export class SegmentReader {
   private verify(run: Uint8Array, at: number, meta: BlockMeta): Uint8Array {
     const payloadBytes = meta.sizeBytes - 4;
     const payload = run.subarray(at, at + payloadBytes);
-    const stored = new DataView(run.buffer, run.byteOffset + at + payloadBytes, 4).getUint32(0, true);
+    const c = at + payloadBytes;
+    const stored = (run[c] | (run[c + 1] << 8) | (run[c + 2] << 16) | (run[c + 3] << 24)) >>> 0;
     if (crc32(payload) !== stored) throw new CorruptionError(this.path, meta.offset, 'block checksum mismatch');
     return payload;
   }
@@ -247,34 +248,37 @@ export class SegmentReader {
 
   /**
    * Samples of many series at once (one coalesced batch of reads), each clipped to its [start, end).
-   * Answers one entry per request, in request order, with fresh arrays the caller may keep.
+   * Answers one entry per request, in request order. The arrays are views into two buffers shared by
+   * the whole answer (one allocation instead of two per series); the caller may keep them.
    */
   async readSeries(requests: readonly SeriesRequest[], options: ReadBlocksOptions = {}): Promise<SeriesSamples[]> {
     const refs: BlockRef[] = [];
+    let total = 0;
     const plans = requests.map((req) => {
       const s = this.series[req.series];
       if (s === undefined) throw new RangeError(`no series ${req.series} in ${this.path}`);
       const start = req.start ?? -Infinity;
       const end = req.end ?? Infinity;
       const first = refs.length;
-      let count = 0;
+      const at = total;
       s.blocks.forEach((b, block) => {
         if (b.maxT >= start && b.minT < end) {
           refs.push({ series: req.series, block });
-          count += b.count;
+          total += b.count;
         }
       });
-      return { s, start, end, first, last: refs.length, count };
+      return { s, start, end, first, last: refs.length, at };
     });
     const payloads = await this.readBlocks(refs, options);
+    const timestamps = new Float64Array(total);
+    const values = new Float64Array(total);
     return plans.map((p) => {
-      const timestamps = new Float64Array(p.count);
-      const values = new Float64Array(p.count);
       let n = 0;
-      for (let k = p.first; k < p.last; k++) n += this.decodeBlock(refs[k], payloads[k], timestamps, values, n);
-      const lo = lowerBound(timestamps, n, p.start);
-      const hi = lowerBound(timestamps, n, p.end);
-      return { labels: p.s.labels, timestamps: timestamps.subarray(lo, hi), values: values.subarray(lo, hi) };
+      for (let k = p.first; k < p.last; k++) n += this.decodeBlock(refs[k], payloads[k], timestamps, values, p.at + n);
+      const ts = timestamps.subarray(p.at, p.at + n);
+      const lo = p.start <= p.s.minT ? 0 : lowerBound(ts, n, p.start);
+      const hi = p.end > p.s.maxT ? n : lowerBound(ts, n, p.end);
+      return { labels: p.s.labels, timestamps: ts.subarray(lo, hi), values: values.subarray(p.at + lo, p.at + hi) };
     });
   }
 

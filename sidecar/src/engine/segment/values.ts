@@ -79,46 +79,72 @@ export function encodeValues(w: ByteWriter, vals: Float64Array, from: number, n:
   }
 }
 
-/** The block's exponent and mantissas; returns the number of specials, or -1 if too many. */
+/**
+ * Fills `mantissas` and `special` for vals[from, from+n) in one pass and returns the block's
+ * exponent and number of specials (-1 when there are too many for the decimal codec).
+ * When a value needs a larger exponent, the mantissas so far are scaled up by the difference:
+ * m * 10^d / 10^(E+d) is the same rational as m / 10^E, so it rounds to the same double and only
+ * the mantissa limit needs checking again.
+ */
 function toMantissas(vals: Float64Array, from: number, n: number): { exponent: number; specials: number } {
-  const limit = n >> 3;
-  let exponent = 0;
-  let specials = 0;
-  for (let i = from; i < from + n; i++) {
-    const v = vals[i];
-    if (fitsDecimal(v, exponent)) continue;
-    const e = decimalExponent(v, exponent + 1);
-    if (e < 0) {
-      if (++specials > limit) return { exponent, specials: -1 };
-    } else {
-      exponent = e;
-    }
-  }
   if (mantissas.length < n) {
     mantissas = new Float64Array(n);
     residuals = new Float64Array(n);
     special = new Uint8Array(n);
   }
-  // A second pass at the final exponent: a value that fitted at a smaller one can now overflow.
-  const p = POW10[exponent];
-  specials = 0;
-  let firstRegular = -1;
+  const limit = n >> 3;
+  let exponent = 0;
+  let p = 1;
+  let specials = 0;
   for (let i = 0; i < n; i++) {
     const v = vals[from + i];
-    const isSpecial = !fitsDecimal(v, exponent);
-    special[i] = isSpecial ? 1 : 0;
-    if (isSpecial) {
-      specials++;
-      mantissas[i] = i > 0 ? mantissas[i - 1] : 0;
-    } else {
+    const m = Math.round(v * p);
+    if (m / p === v && m <= MAX_MANTISSA && m >= -MAX_MANTISSA && (v !== 0 || 1 / v > 0)) {
+      mantissas[i] = m;
+      special[i] = 0;
+      continue;
+    }
+    const e = decimalExponent(v, exponent + 1);
+    if (e >= 0) {
+      const scale = POW10[e - exponent];
+      for (let k = 0; k < i; k++) {
+        if (special[k]) continue;
+        const scaled = mantissas[k] * scale;
+        if (scaled <= MAX_MANTISSA && scaled >= -MAX_MANTISSA) {
+          mantissas[k] = scaled;
+        } else {
+          special[k] = 1;
+          specials++;
+        }
+      }
+      exponent = e;
+      p = POW10[e];
       mantissas[i] = Math.round(v * p);
-      if (firstRegular < 0) firstRegular = i;
+      special[i] = 0;
+    } else {
+      special[i] = 1;
+      specials++;
+    }
+    if (specials > limit) return { exponent, specials: -1 };
+  }
+  if (specials > 0 && !fillSpecials(n)) return { exponent, specials: -1 };
+  return { exponent, specials };
+}
+
+/** Gives each special the previous regular mantissa (leading ones the first), so it adds no delta. */
+function fillSpecials(n: number): boolean {
+  let firstRegular = -1;
+  for (let i = 0; i < n; i++) {
+    if (!special[i]) {
+      firstRegular = i;
+      break;
     }
   }
-  if (specials > limit || firstRegular < 0) return { exponent, specials: -1 };
-  // Leading specials take the first regular mantissa so they add no delta.
-  for (let i = 0; i < firstRegular; i++) mantissas[i] = mantissas[firstRegular];
-  return { exponent, specials };
+  if (firstRegular < 0) return false;
+  for (let i = 0; i < n; i++) {
+    if (special[i]) mantissas[i] = i < firstRegular ? mantissas[firstRegular] : mantissas[i - 1];
+  }
+  return true;
 }
 
 /** Delta-of-delta pays off for smooth series; a one-pass comparison of the two ranges picks it. */
