@@ -6,7 +6,14 @@ import { T0_MS } from './dataset';
 const T30 = (T0_MS + 30 * 60_000) / 1000;
 const T75 = (T0_MS + 75 * 60_000) / 1000;
 
-export const CORPUS: string[] = [
+/**
+ * A query, or a query checked only as an instant query, with the reason: Prometheus 2.42 answers
+ * such range queries wrongly (a `@` under predict_linear moves with the steps instead of staying at
+ * the given time; later Prometheus versions keep the window fixed, as the sidecar does).
+ */
+export type CorpusEntry = string | { query: string; instantOnly: string };
+
+export const CORPUS: CorpusEntry[] = [
   // Instant vector selectors, all four matchers, the name as a label.
   'temperature',
   'temperature{site="berlin"}',
@@ -246,6 +253,31 @@ export const CORPUS: string[] = [
   '(temperature > 20) or (temperature < 19)',
   'count(temperature > 100) or vector(0)',
   'dup_a or dup_b',
+  // More combinations of the above.
+  `timestamp(temperature @ ${T30})`,
+  { query: `predict_linear(battery[30m] @ ${T75}, 600)`, instantOnly: 'Prometheus 2.42 moves the @ window with the steps of a range query' },
+  'temperature atan2 battery',
+  'changes(ending[1h])',
+  'resets(late_gauge[30m])',
+  'increase(requests_total[5m:1m])',
+  'rate(requests_total[5m] @ end())',
+  'sum(temperature @ start())',
+  'label_replace(rate(requests_total[5m]), "__name__", "x", "", "")',
+  'count(temperature) by (site) > 1',
+  'avg_over_time(nan_gauge[1m])',
+  'min_over_time(temperature[1m:15s])',
+  '-2 ^ -2',
+  `temperature @ ${(T0_MS + 1_500) / 1000}`,
+  'temperature offset 1h30m',
+  'absent(sum(nonexistent_metric))',
+  'requests_total * ignoring(code) group_left temperature',
+  'scalar(vector(3)) * temperature',
+  'deriv(gappy[30m])',
+  'stddev by (site) (temperature)',
+  'histogram_quantile(0.9, rate(request_duration_seconds_bucket[5m] offset 10m))',
+  `max_over_time(rate(requests_total[5m] @ ${T30})[10m:1m])`,
+  'sum by (site) (battery < 20)',
+  'max by (site) (temperature) offset 5m',
   // Errors Prometheus gives, which the sidecar must give too.
   'requests_total + on(device) temperature',
   'temperature + on(site) temperature',

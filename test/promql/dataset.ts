@@ -88,8 +88,9 @@ export function generateDataset(seed: number): Dataset {
     initial.push(temperature);
 
     const battery = new SeriesBuilder({ __name__: 'battery', device, site });
-    let charge = 40 + 60 * rnd();
-    const drain = 0.05 + 0.2 * rnd();
+    // Some batteries cross 15 % within the two hours (what the alert rule watches for).
+    let charge = 14 + 30 * rnd();
+    const drain = 0.02 + 0.15 * rnd();
     every(60_000, (t) => {
       charge = Math.max(0, charge - drain * (0.5 + rnd()));
       battery.add(t, charge);

@@ -135,7 +135,8 @@ export function prometheusApiRouter(deps: PrometheusApiDeps): Router {
       throw new BadParameterError('step', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
     const opts = options(params);
-    sendQueryResult(res, await rangeQuery(engine, requireQuery(params), startMs, endMs, stepMs, opts).catch(asQueryParam));
+    // Prometheus words a range query's parse error without naming the parameter.
+    sendQueryResult(res, await rangeQuery(engine, requireQuery(params), startMs, endMs, stepMs, opts));
   });
 
   const labels = handle(async (params, _req, res) => {
