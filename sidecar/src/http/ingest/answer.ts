@@ -55,8 +55,10 @@ function count(result: WriteResult, problems: DecodeProblems, format: IngestForm
 
 function answerError(built: BuiltBatch, result: WriteResult, problems: DecodeProblems): HttpError | undefined {
   const rejectedLines = problems.rejectedLines ?? 0;
-  const byReason: Record<string, number> = { ...problems.rejectedSamples };
-  for (const [reason, n] of Object.entries(result.byReason)) byReason[reason] = (byReason[reason] ?? 0) + (n ?? 0);
+  const byReason: Record<string, number> = {};
+  for (const [reason, n] of [...Object.entries(problems.rejectedSamples ?? {}), ...Object.entries(result.byReason)]) {
+    if (n) byReason[reason] = (byReason[reason] ?? 0) + n;
+  }
   const rejectedSamples = Object.values(byReason).reduce((a, b) => a + b, 0);
   if (rejectedLines === 0 && rejectedSamples === 0) return undefined;
 
