@@ -221,7 +221,7 @@ export async function latestOf(sources: ReadSources, id: number, start: number, 
         bestV = data.values[i];
       }
     }
-    if (bestT < start) return undefined;
+    if (bestT === -Infinity || bestT < start) return undefined;
     if (bestV === bestV) return { t: bestT, v: bestV };
     limit = bestT;
   }

@@ -302,8 +302,13 @@ function localDay(t: number, zone: string): number {
   return Math.floor(Date.UTC(parts.year, parts.month - 1, parts.day) / DAY_MS);
 }
 
+const dayStarts = new Map<string, number>();
+
 /** The first instant whose local day is `day` (binary search: local offsets are within ±26 h). */
 function startOfLocalDay(day: number, zone: string): number {
+  const key = `${zone} ${day}`;
+  const known = dayStarts.get(key);
+  if (known !== undefined) return known;
   let lo = day * DAY_MS - 27 * 3_600_000;
   let hi = day * DAY_MS + 27 * 3_600_000;
   while (hi - lo > 1) {
@@ -311,13 +316,16 @@ function startOfLocalDay(day: number, zone: string): number {
     if (localDay(mid, zone) >= day) hi = mid;
     else lo = mid;
   }
+  dayStarts.set(key, hi);
   return hi;
 }
 
 function bucketStartOf(t: number, step: number, zone: string): number {
   if (step % DAY_MS !== 0) return Math.floor(t / step) * step;
   const n = step / DAY_MS;
-  const d = localDay(t, zone);
+  // The local day of t is the last day whose first instant is not after t.
+  let d = Math.floor(t / DAY_MS) + 1;
+  while (startOfLocalDay(d, zone) > t) d--;
   const first = n % 7 === 0 ? Math.floor((d - 4) / n) * n + 4 : Math.floor(d / n) * n;
   return startOfLocalDay(first, zone);
 }
