@@ -199,3 +199,34 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
 });
+
+describe('Prometheus-compatible API at /api/v1', () => {
+  it('answers PromQL behind the read scope, with Prometheus-shaped errors', async () => {
+    const engine = new MemoryEngine();
+    await engine.write([{ labels: { __name__: 'up', job: 'node' }, timestamps: [1000], values: [1] }]);
+    const server = await startTestServer({ engine, config: { tokenRead: 'r' } });
+    try {
+      const auth = { headers: { Authorization: 'Bearer r' } };
+      expect((await call(server, '/api/v1/query?query=1%2B1&time=4', auth)).body).toEqual({ status: 'success', data: { resultType: 'scalar', result: [4, '2'] } });
+      const up = await call(server, '/api/v1/query?query=up&time=2', auth);
+      expect(up.body).toMatchObject({ status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'up', job: 'node' }, value: [2, '1'] }] } });
+      const denied = await call(server, '/api/v1/query?query=up');
+      expect(denied.status).toBe(401);
+      expect(denied.body).toMatchObject({ status: 'error', code: 'UNAUTHORIZED' });
+      expect((await call(server, '/metrics', auth)).body).toContain('sensorstore_query_duration_seconds_count{endpoint="prometheus_query"} 2');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 503 in Prometheus shape until the engine is open', async () => {
+    const server = await startTestServer({ engine: new Promise<StorageEngine>(() => undefined) });
+    try {
+      const res = await call(server, '/api/v1/labels');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ status: 'error', errorType: 'unavailable', code: 'NOT_READY' });
+    } finally {
+      await server.close();
+    }
+  });
+});

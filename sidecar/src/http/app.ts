@@ -8,8 +8,10 @@ import { TokenChecker } from './auth';
 import { EngineGate } from './engine-gate';
 import { HttpError, toHttpError } from './errors';
 import { ingestRouter } from './ingest/routes';
+import { ConcurrencyGate } from './limits';
 import { SidecarMetrics } from './metrics';
 import { nativeRouter } from './native/routes';
+import { mountPrometheusApi } from './prometheus-mount';
 import { SidecarConfig } from '../config/config';
 import { StorageEngine } from '../engine/model/types';
 
@@ -77,7 +79,9 @@ export function createApp(deps: AppDeps): SidecarApp {
   });
 
   app.use(ingestRouter({ gate, config, metrics, auth }));
-  app.use(nativeRouter({ gate, config, metrics, auth, version }));
+  const queries = new ConcurrencyGate(config.maxConcurrentQueries, 'queries');
+  app.use(nativeRouter({ gate, config, metrics, auth, queries, version }));
+  mountPrometheusApi(app, { gate, config, metrics, auth, queries, version });
 
   app.use((req: Request) => {
     throw new HttpError('NOT_FOUND', `no endpoint ${req.method} ${req.path}; see docs/api.md`);

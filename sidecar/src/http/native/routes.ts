@@ -20,6 +20,8 @@ export interface NativeDeps {
   config: SidecarConfig;
   metrics: SidecarMetrics;
   auth: TokenChecker;
+  /** Shared by every query endpoint (native and Prometheus). */
+  queries: ConcurrencyGate;
   version: string;
 }
 
@@ -53,7 +55,7 @@ function finiteOrNull(values: ArrayLike<number>): Array<number | null> {
 export function nativeRouter(deps: NativeDeps): Router {
   const { config, metrics } = deps;
   const router = Router();
-  const queries = new ConcurrencyGate(config.maxConcurrentQueries, 'queries');
+  const { queries } = deps;
   const read = deps.auth.middleware('read');
 
   /** Runs a query under the gate and the time limit, and records its latency. */
