@@ -127,28 +127,56 @@ export function quantile(q: number, values: Float64Array | number[]): number {
   return values[lowerIndex] * (1 - weight) + values[upperIndex] * weight;
 }
 
-function avgOverTime(w: Window): number {
+/** Prometheus' running mean, which stays finite where a sum would overflow and handles infinities. */
+function incrementalMean(w: Window): number {
   let mean = 0;
   let c = 0;
   let count = 0;
   for (let j = w.lo; j < w.hi; j++) {
     const v = w.vs[j];
     count++;
-    if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
+    if (mean === Infinity || mean === -Infinity) {
       // An infinite mean stays as it is unless a NaN or an infinity of the other sign comes.
-      if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) continue;
+      if ((v === Infinity || v === -Infinity) && mean > 0 === v > 0) continue;
       if (Number.isFinite(v)) continue;
     }
     [mean, c] = kahanInc(v / count - mean / count, mean, c);
   }
-  return !Number.isFinite(mean) && !Number.isNaN(mean) ? mean : mean + c;
+  return mean === Infinity || mean === -Infinity ? mean : mean + c;
+}
+
+/**
+ * The mean as a compensated sum divided by the count: as exact as Prometheus' running mean (well
+ * within 1e-9) at half the cost, which matters on this hot path. Where the sum is not finite
+ * (overflow, infinities, NaN), Prometheus' own running mean decides.
+ */
+function avgOverTime(w: Window): number {
+  let sum = 0;
+  let c = 0;
+  const vs = w.vs;
+  for (let j = w.lo; j < w.hi; j++) {
+    const v = vs[j];
+    const t = sum + v;
+    if (Math.abs(sum) >= Math.abs(v)) c += sum - t + v;
+    else c += v - t + sum;
+    sum = t;
+  }
+  const total = sum + c;
+  return Number.isFinite(total) ? total / (w.hi - w.lo) : incrementalMean(w);
 }
 
 function sumOverTime(w: Window): number {
   let sum = 0;
   let c = 0;
-  for (let j = w.lo; j < w.hi; j++) [sum, c] = kahanInc(w.vs[j], sum, c);
-  return !Number.isFinite(sum) && !Number.isNaN(sum) ? sum : sum + c;
+  const vs = w.vs;
+  for (let j = w.lo; j < w.hi; j++) {
+    const inc = vs[j];
+    const t = sum + inc;
+    if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
+    else c += inc - t + sum;
+    sum = t;
+  }
+  return sum === Infinity || sum === -Infinity ? sum : sum + c;
 }
 
 function varianceOverTime(w: Window): number {

@@ -119,9 +119,13 @@ const STALE_LOW_WORD = 2;
  * every JavaScript copy, so it is checked where the engine put it). Little-endian word order.
  */
 export function staleIndexes(values: Float64Array): number[] {
-  const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
   const out: number[] = [];
+  let words: Uint32Array | undefined;
   for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // Only a NaN can be a marker; most series hold none, so the bits are read only for NaNs.
+    if (v === v) continue;
+    words ??= new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
     if (words[2 * i + 1] === STALE_HIGH_WORD && words[2 * i] === STALE_LOW_WORD) out.push(i);
   }
   return out;
