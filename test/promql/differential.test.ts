@@ -1,5 +1,5 @@
-// The differential test of the Prometheus-compatible API: the same generated data goes into real
-// Prometheus 2.42 (remote write) and into the sidecar, then every query of the corpus runs on both as
+// The differential test of the Prometheus-compatible API: the same generated data goes by remote
+// write into real Prometheus 2.42 and into the sidecar process (sidecar/dist, built first), then every query of the corpus runs on both as
 // instant and range queries; answers must agree series for series, timestamp for timestamp, value
 // within 1e-9 relative. Replay a run with SEED=<n> (the seed is in the describe name).
 import { ApiAnswer, compareAnswers } from './compare';
@@ -7,7 +7,7 @@ import { CORPUS, CorpusEntry } from './corpus';
 import { generateDataset, T0_MS } from './dataset';
 import { RunningProcess, startPrometheus } from './processes';
 import { remoteWrite } from './remote-write';
-import { SidecarTarget, startInProcessSidecar } from './sidecar-target';
+import { SidecarTarget, startSidecarProcess } from './sidecar-target';
 
 const seed = Number(process.env.SEED ?? Math.floor(Math.random() * 2 ** 31));
 const sec = (offsetMs: number) => String((T0_MS + offsetMs) / 1000);
@@ -40,12 +40,15 @@ function evaluations(entry: CorpusEntry, i: number): Evaluation[] {
   ];
 }
 
+const TOKENS = { read: 'promql-read', write: 'promql-write' };
+const SIDECAR_HEADERS = { Authorization: `Bearer ${TOKENS.read}` };
+
 /** GET for even evaluations, form-encoded POST for odd ones, as Grafana may use either. */
-async function ask(baseUrl: string, e: Evaluation, post: boolean): Promise<ApiAnswer> {
+async function ask(baseUrl: string, e: Evaluation, post: boolean, headers: Record<string, string> = {}): Promise<ApiAnswer> {
   const body = new URLSearchParams(e.params).toString();
   const res = post
-    ? await fetch(`${baseUrl}${e.path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body })
-    : await fetch(`${baseUrl}${e.path}?${body}`);
+    ? await fetch(`${baseUrl}${e.path}`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' }, body })
+    : await fetch(`${baseUrl}${e.path}?${body}`, { headers });
   const text = await res.text();
   try {
     return JSON.parse(text) as ApiAnswer;
@@ -59,7 +62,7 @@ describe(`PromQL answers agree with Prometheus 2.42 (SEED=${seed})`, () => {
   let sidecar: SidecarTarget;
 
   beforeAll(async () => {
-    [prometheus, sidecar] = await Promise.all([startPrometheus(), startInProcessSidecar()]);
+    [prometheus, sidecar] = await Promise.all([startPrometheus(), startSidecarProcess(TOKENS)]);
     const data = generateDataset(seed);
     await Promise.all([remoteWrite(prometheus.baseUrl, data.initial), sidecar.write(data.initial)]);
     await Promise.all([remoteWrite(prometheus.baseUrl, data.late), sidecar.write(data.late)]);
@@ -71,7 +74,7 @@ describe(`PromQL answers agree with Prometheus 2.42 (SEED=${seed})`, () => {
 
   test('both hold the same series and samples', async () => {
     const e: Evaluation = { path: '/api/v1/query', params: { query: '{__name__=~".+"}[3h]', time: sec(150 * MIN) } };
-    const [want, got] = await Promise.all([ask(prometheus.baseUrl, e, false), ask(sidecar.baseUrl, e, false)]);
+    const [want, got] = await Promise.all([ask(prometheus.baseUrl, e, false), ask(sidecar.baseUrl, e, false, SIDECAR_HEADERS)]);
     expect(want.status).toBe('success');
     expect((want.data?.result as unknown[]).length).toBeGreaterThan(50);
     expect(compareAnswers(want, got)).toBeUndefined();
@@ -81,7 +84,7 @@ describe(`PromQL answers agree with Prometheus 2.42 (SEED=${seed})`, () => {
     const problems: string[] = [];
     for (const [k, e] of evaluations(entry, i).entries()) {
       const post = (i + k) % 2 === 1;
-      const [want, got] = await Promise.all([ask(prometheus.baseUrl, e, post), ask(sidecar.baseUrl, e, post)]);
+      const [want, got] = await Promise.all([ask(prometheus.baseUrl, e, post), ask(sidecar.baseUrl, e, post, SIDECAR_HEADERS)]);
       const problem = compareAnswers(want, got, /^sort(_desc)?\(/.test(query));
       if (problem) problems.push(`${e.path} ${JSON.stringify(e.params)}: ${problem}`);
     }

@@ -84,7 +84,7 @@ export function encodeWriteRequest(series: WriteSeries[]): Buffer {
 }
 
 /** POSTs one remote write request; throws with the server's answer unless it is 2xx. */
-export async function remoteWrite(baseUrl: string, series: WriteSeries[]): Promise<void> {
-  const res = await fetch(`${baseUrl}/api/v1/write`, { method: 'POST', headers: REMOTE_WRITE_HEADERS, body: new Uint8Array(encodeWriteRequest(series)) });
+export async function remoteWrite(baseUrl: string, series: WriteSeries[], headers: Record<string, string> = {}): Promise<void> {
+  const res = await fetch(`${baseUrl}/api/v1/write`, { method: 'POST', headers: { ...REMOTE_WRITE_HEADERS, ...headers }, body: new Uint8Array(encodeWriteRequest(series)) });
   if (!res.ok) throw new Error(`remote write to ${baseUrl} answered HTTP ${res.status}: ${await res.text()}`);
 }
