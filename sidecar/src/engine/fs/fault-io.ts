@@ -34,7 +34,7 @@ export class InjectedFault extends Error {
 export class FaultFileIO implements FileIO {
   private rules: FaultRule[] = [];
   private calls = 0;
-  private crash?: { at: number; run: () => void; match?: (op: FaultOp, path: string) => boolean };
+  private crash?: { at: number; run: (op: FaultOp, path: string) => void; match?: (op: FaultOp, path: string) => boolean };
   /** Every call as "op path", for tests that assert on the order of durable steps. */
   readonly log: string[] = [];
   logCalls = false;
@@ -54,7 +54,7 @@ export class FaultFileIO implements FileIO {
   }
 
   /** Runs `run` just before the `at`-th (1-based) call that `match` accepts (all calls by default). */
-  crashAt(at: number, run: () => void, match?: (op: FaultOp, path: string) => boolean): void {
+  crashAt(at: number, run: (op: FaultOp, path: string) => void, match?: (op: FaultOp, path: string) => boolean): void {
     this.crash = { at, run, match };
     this.calls = 0;
   }
@@ -62,7 +62,7 @@ export class FaultFileIO implements FileIO {
   /** Throws the injected error if a rule matches; returns the partial byte count for writes. */
   check(op: FaultOp, path: string): number | undefined {
     if (this.logCalls) this.log.push(`${op} ${path}`);
-    if (this.crash && (!this.crash.match || this.crash.match(op, path)) && ++this.calls === this.crash.at) this.crash.run();
+    if (this.crash && (!this.crash.match || this.crash.match(op, path)) && ++this.calls === this.crash.at) this.crash.run(op, path);
     const rule = this.rules.find((r) => r.op === op && matchesPath(r.path, path));
     if (!rule) return undefined;
     if (rule.times !== undefined && --rule.times <= 0) this.rules = this.rules.filter((r) => r !== rule);
