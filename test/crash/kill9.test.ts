@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { Engine } from '../../sidecar/src/engine/engine';
 import { EngineOptions } from '../../sidecar/src/engine/model/options';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { batchSamples, BASE_MS } = require('./batches') as {
   batchSamples: (seed: number, k: number, writer?: number) => Array<{ series: number; t: number; v: number }>;
   BASE_MS: number;
