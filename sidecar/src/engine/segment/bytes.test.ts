@@ -25,7 +25,7 @@ describe(`bytes (SEED=${seed})`, () => {
 
   it('round-trips any safe integer (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.maxSafeInteger().map((v) => (fc.sample(fc.boolean(), 1)[0] ? v : -v))), (vals) => {
+      fc.property(fc.array(fc.maxSafeInteger()), (vals) => {
         const w = new ByteWriter(1);
         for (const v of vals) w.svarint(v);
         const r = new ByteReader(w.bytes());

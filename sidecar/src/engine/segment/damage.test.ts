@@ -1,17 +1,24 @@
 // Every damaged byte and every truncation of a segment must be reported as a CorruptionError that
 // names the file and an offset inside the damaged region; no read may return data.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeFileIO } from '../fs/node-io';
 import { CorruptionError } from '../model/errors';
 import { Random, testSeed } from '../query/testing/random';
 import { FOOTER_SIZE, HEADER_SIZE } from './layout';
 import { SegmentReader } from './reader';
+import { BytesFileIO } from './testing/bytes-io';
 import { sensorSeries, tempDir } from './testing/fixtures';
 import { writeSegment } from './writer';
 
 const seed = testSeed();
-const io = new NodeFileIO();
+const io = new BytesFileIO();
+const path = '/segments/damaged';
+
+/** Makes these bytes the content of the (in-memory) file at `path`. */
+function install(bytes: Uint8Array): void {
+  io.files.set(path, bytes);
+}
 
 interface Region {
   name: string;
@@ -45,7 +52,6 @@ describe(`segment damage (SEED=${seed})`, () => {
   let tmp: ReturnType<typeof tempDir>;
   let intact: Uint8Array;
   let regions: Region[];
-  let path: string;
 
   beforeAll(async () => {
     tmp = tempDir('ss-seg-damage-');
@@ -55,9 +61,10 @@ describe(`segment damage (SEED=${seed})`, () => {
       sensorSeries(rnd, { __name__: 'humidity', device: 'b' }, 45),
       sensorSeries(rnd, { __name__: 'pressure', device: 'a' }, 30),
     ];
-    await writeSegment(io, tmp.dir, 'intact', series, { blockSamples: 25 });
+    const nodeIO = new NodeFileIO();
+    await writeSegment(nodeIO, tmp.dir, 'intact', series, { blockSamples: 25 });
     intact = readFileSync(join(tmp.dir, 'intact'));
-    const reader = await SegmentReader.open(io, join(tmp.dir, 'intact'));
+    const reader = await SegmentReader.open(nodeIO, join(tmp.dir, 'intact'));
     const blocks = reader.series.flatMap((s) => s.blocks);
     await reader.close();
     const indexStart = blocks[blocks.length - 1].offset + blocks[blocks.length - 1].sizeBytes;
@@ -76,7 +83,6 @@ describe(`segment damage (SEED=${seed})`, () => {
       { name: 'trailing magic', start: footerStart + 56, end: intact.length },
     ];
     expect(regions.reduce((n, r) => n + r.end - r.start, 0)).toBe(intact.length);
-    path = join(tmp.dir, 'damaged');
   });
   afterAll(() => tmp.remove());
 
@@ -93,7 +99,7 @@ describe(`segment damage (SEED=${seed})`, () => {
   }
 
   it('reads the intact file', async () => {
-    writeFileSync(path, intact);
+    install(intact);
     expect(await readAll(path)).toBeUndefined();
   });
 
@@ -103,7 +109,7 @@ describe(`segment damage (SEED=${seed})`, () => {
         for (const mask of [0x01, 0xff]) {
           const damaged = Uint8Array.from(intact);
           damaged[at] ^= mask;
-          writeFileSync(path, damaged);
+          install(damaged);
           const { lo, hi } = reported(region);
           expectCorruptionIn(await readAll(path), path, lo, hi, `${region.name}, byte ${at} ^ ${mask}`);
         }
@@ -113,13 +119,13 @@ describe(`segment damage (SEED=${seed})`, () => {
 
   it('reports a truncation at every length, near the cut', async () => {
     for (let cut = 0; cut < intact.length; cut++) {
-      writeFileSync(path, intact.subarray(0, cut));
+      install(intact.subarray(0, cut));
       expectCorruptionIn(await readAll(path), path, Math.max(0, cut - FOOTER_SIZE), cut, `truncated to ${cut} bytes`);
     }
   });
 
   it('reports bytes appended after the footer', async () => {
-    writeFileSync(path, Buffer.concat([intact, Buffer.from('tail')]));
+    install(Buffer.concat([intact, Buffer.from('tail')]));
     expectCorruptionIn(await readAll(path), path, intact.length + 4 - FOOTER_SIZE, intact.length + 4, 'appended');
   });
 
@@ -131,7 +137,7 @@ describe(`segment damage (SEED=${seed})`, () => {
     const [a, b] = pair!;
     const damaged = Uint8Array.from(intact);
     damaged.set(intact.subarray(a.start, a.end), b.start);
-    writeFileSync(path, damaged);
+    install(damaged);
     expectCorruptionIn(await readAll(path), path, b.start, b.end - 1, 'block copied over another');
   });
 });

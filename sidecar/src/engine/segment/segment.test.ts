@@ -127,7 +127,7 @@ describe(`segment files (SEED=${seed})`, () => {
 
   it('reads the blocks of a thousand series in a few coalesced reads, then from the cache', async () => {
     const rnd = new Random(seed);
-    const series = fleet(rnd, 1000, [100]);
+    const series = fleet(rnd, 1000, [20]);
     await writeSegment(nodeIO, tmp.dir, 'seg-4', series);
     const io = new FaultFileIO(nodeIO);
     io.logCalls = true;
