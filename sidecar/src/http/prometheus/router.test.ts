@@ -30,14 +30,14 @@ async function start(deps: Partial<PrometheusApiDeps> = {}): Promise<void> {
 
 async function get(path: string): Promise<Answer> {
   const res = await fetch(`${base}${path}`);
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Answer['body'] };
 }
 
 async function post(path: string, form: Record<string, string | string[]>): Promise<Answer> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
   const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Answer['body'] };
 }
 
 beforeEach(async () => {
