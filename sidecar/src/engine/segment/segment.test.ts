@@ -42,7 +42,9 @@ describe(`segment files (SEED=${seed})`, () => {
     series[4].values[5] = -0;
     series[5].values.forEach((_, i, a) => (a[i] = rnd.next()));
     const extra: SegmentSeries = { labels: { __name__: 'up', constructor: 'x', 'ü': 'ünïcode ✓' }, timestamps: Float64Array.from([-5, 0, Number.MAX_SAFE_INTEGER]), values: Float64Array.from([1, 0, 1]) };
-    const all = [...series, extra];
+    const shared = new Float64Array(1000).map((_, i) => i);
+    const views: SegmentSeries = { labels: { __name__: 'views' }, timestamps: shared.subarray(10, 500), values: shared.subarray(501, 991) };
+    const all = [...series, extra, views];
 
     const info = await writeSegment(nodeIO, tmp.dir, 'seg-1', all);
     const samples = all.reduce((n, s) => n + s.timestamps.length, 0);

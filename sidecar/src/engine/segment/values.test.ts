@@ -65,6 +65,7 @@ describe(`value codecs (SEED=${seed})`, () => {
     ['random bit patterns', () => Float64Array.from({ length: 100 }, () => fromBits(rnd.int(0, 2 ** 32 - 1), rnd.int(0, 2 ** 32 - 1))), VAL_RAW, 801],
     ['mantissas at the 2^50 limit', () => Float64Array.from({ length: 16 }, (_, i) => (i === 7 ? 2 ** 50 : i < 8 ? 2 ** 50 - 1 - i : i - (2 ** 50 - 1))), VAL_DECIMAL, 48],
     ['decimals with exponent 22', () => Float64Array.from({ length: 16 }, (_, i) => (i + 1) / 1e22), VAL_DECIMAL, 16],
+    ['a large value that overflows when a later value needs more decimals', () => Float64Array.from({ length: 24 }, (_, i) => (i === 0 ? 1e14 : i === 1 ? 0.5 : i / 100)), VAL_DECIMAL, 40],
     ['a short block of awkward values', () => Float64Array.from([2 ** 50, 0.5, 1e-22, 1.5e-20, 0.1 + 0.2]), VAL_RAW, 41],
   ];
 
