@@ -9,6 +9,8 @@ type Unit = 'rate' | 'cpu' | 'mib' | 'perSample' | 'ms' | 's';
 
 interface Row {
   key: string;
+  /** Where the peers' figures are, when not under `key` (the sidecar's PromQL rows compare with the peers' main query). */
+  peerKey?: string;
   label: string;
   unit: Unit;
   peers: Peer[];
@@ -31,8 +33,8 @@ export const ROWS: Row[] = [
     { key: `${q}.p95`, label: `${q.toUpperCase()} p95`, unit: 'ms' as Unit, peers: BOTH },
     ...(q === 'q2' || q === 'q3'
       ? [
-          { key: `${q}.sidecar-promql.median`, label: `${q.toUpperCase()} median, PromQL on the sidecar`, unit: 'ms' as Unit, peers: ['prometheus'] as Peer[] },
-          { key: `${q}.sidecar-promql.p95`, label: `${q.toUpperCase()} p95, PromQL on the sidecar`, unit: 'ms' as Unit, peers: ['prometheus'] as Peer[] },
+          { key: `${q}.sidecar-promql.median`, peerKey: `${q}.median`, label: `${q.toUpperCase()} median, PromQL on the sidecar`, unit: 'ms' as Unit, peers: ['prometheus'] as Peer[] },
+          { key: `${q}.sidecar-promql.p95`, peerKey: `${q}.p95`, label: `${q.toUpperCase()} p95, PromQL on the sidecar`, unit: 'ms' as Unit, peers: ['prometheus'] as Peer[] },
         ]
       : []),
   ]),
@@ -126,8 +128,9 @@ export function renderReport(meta: ReportMeta, runs: RunResult[], scale: number[
   for (const row of ROWS) {
     const f = agg[row.key];
     if (!f) continue;
-    const col = (t: TargetId) => (t === 'sidecar' || row.peers.includes(t as Peer) ? cell(f[t], row.unit) : '');
-    const r = (p: Peer) => (row.peers.includes(p) ? ratio(f.sidecar, f[p]) : '');
+    const peers = agg[row.peerKey ?? row.key] ?? {};
+    const col = (t: TargetId) => (t === 'sidecar' ? cell(f.sidecar, row.unit) : row.peers.includes(t as Peer) ? cell(peers[t], row.unit) : '');
+    const r = (p: Peer) => (row.peers.includes(p) ? ratio(f.sidecar, peers[p]) : '');
     lines.push(`| ${row.label} | ${UNIT_NAMES[row.unit]} | ${col('sidecar')} | ${col('influxdb')} | ${col('prometheus')} | ${r('influxdb')} | ${r('prometheus')} |`);
   }
   const scaleLines = renderScale(agg, scale);

@@ -60,7 +60,7 @@ describe('renderReport', () => {
   it('gives every figure with the sidecar/peer ratio, only against the peers that have it', () => {
     expect(text).toContain('| Ingest, line protocol | samples/s | 2,000,000 | 1,000,000 |  | 2.00× |  |');
     expect(text).toContain('| On disk once settled | bytes/sample | 1.20 | 3.50 | 1.30 | 0.34× | 0.92× |');
-    expect(text).toContain('| Q2 median, PromQL on the sidecar | ms | 30.0 |  | — |  | — |');
+    expect(text).toContain('| Q2 median, PromQL on the sidecar | ms | 30.0 |  | 40.0 |  | 0.75× |');
     expect(text).not.toContain('| Q1 median |');
   });
 
