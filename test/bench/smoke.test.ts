@@ -81,10 +81,10 @@ describe('peer benchmark, end to end on 20 devices × 10 minutes', () => {
     }
     const meta = { date: 'now', command: 'smoke', machine: [], versions: {}, workload: 'smoke', runs: 1 };
     const report = renderReport(meta, [merged], [10, 20]);
-    expect(report).toMatch(/\| Ingest, line protocol \| samples\/s \| [\d,]+ \| [\d,]+ \|  \| [\d.]+× \|  \|/);
-    expect(report).toMatch(/\| Ingest, remote write \| samples\/s \| [\d,]+ \|  \| [\d,]+ \|  \| [\d.]+× \|/);
+    expect(report).toMatch(/\| Ingest, line protocol \| samples\/s \| [\d,]+ \| [\d,]+ \| {2}\| [\d.]+× \| {2}\|/);
+    expect(report).toMatch(/\| Ingest, remote write \| samples\/s \| [\d,]+ \| {2}\| [\d,]+ \| {2}\| [\d.]+× \|/);
     expect(report).toMatch(/\| Q2 median \| ms \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+× \| [\d.]+× \|/);
-    expect(report).toMatch(/\| Q3 median, PromQL on the sidecar \| ms \| [\d.]+ \|  \| [\d.]+ \|  \| [\d.]+× \|/);
+    expect(report).toMatch(/\| Q3 median, PromQL on the sidecar \| ms \| [\d.]+ \| {2}\| [\d.]+ \| {2}\| [\d.]+× \|/);
     expect(report).toMatch(/\| 20 \| [\d,]+ \| [\d,]+ \| [\d.]+× \| [\d,]+ \| [\d,]+ \| [\d.]+× \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
     expect(report).not.toContain('not measured');
   });
