@@ -40,7 +40,7 @@ describe('the sidecar process', () => {
     const rw = await fetch(`${sidecar.url}/api/v1/write`, {
       method: 'POST',
       headers: { ...REMOTE_WRITE_HEADERS, ...WRITE },
-      body: encodeWriteRequest([{ labels: [{ name: '__name__', value: 'temperature' }, { name: 'device', value: 'd3' }, { name: 'db', value: 'e2e' }], samples: [{ value: -4.125, timestamp: T0 }] }]),
+      body: new Uint8Array(encodeWriteRequest([{ labels: [{ name: '__name__', value: 'temperature' }, { name: 'device', value: 'd3' }, { name: 'db', value: 'e2e' }], samples: [{ value: -4.125, timestamp: T0 }] }])),
     });
     expect(rw.status).toBe(204);
     const json = await postJson(`${sidecar.url}/api/native/write`, { series: [{ metric: 'temperature', labels: { device: 'd4', db: 'e2e' }, samples: [[T0, 30]] }] }, WRITE);
