@@ -143,8 +143,9 @@ export class Evaluator {
     for (const s of data) {
       const ts = s.timestamps;
       const vs = s.values;
-      const stale = new Uint8Array(vs.length);
-      for (const k of staleIndexes(vs)) stale[k] = 1;
+      const markers = staleIndexes(vs);
+      const stale = markers.length > 0 ? new Uint8Array(vs.length) : undefined;
+      if (stale) for (const k of markers) stale[k] = 1;
       const values = new Float64Array(grid.count);
       const present = new Uint8Array(grid.count);
       let any = false;
@@ -152,7 +153,7 @@ export class Evaluator {
       for (let i = 0; i < grid.count; i++) {
         const ref = refs[i];
         while (j + 1 < ts.length && ts[j + 1] <= ref) j++;
-        if (j >= 0 && ts[j] >= ref - lookback && !stale[j]) {
+        if (j >= 0 && ts[j] >= ref - lookback && !stale?.[j]) {
           present[i] = 1;
           values[i] = timestamps ? ts[j] / 1000 : vs[j];
           any = true;
