@@ -291,5 +291,6 @@ export const CORPUS: CorpusEntry[] = [
   'count_values("1bad", temperature)',
   'topk(NaN, temperature)',
   '(1)[5m:1m]',
+  'hello(temperature)',
   'temperature{',
 ];

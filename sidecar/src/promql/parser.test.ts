@@ -108,6 +108,7 @@ describe('parseExpr', () => {
     ['-"a"', 'unary expression only allowed on expressions of type scalar or instant vector'],
     ['"a\\q"', 'unknown escape sequence \\q'],
     ['foo[5m:0s]', 'zero or negative subquery step'],
+    ['hello(foo)', 'unknown function with name "hello"'],
     ['a - b[5m]', 'binary expression must contain only scalar and instant vector types'],
     ['max_over_time(a - b[5m:1m])', 'binary expression must contain only scalar and instant vector types'],
     ['-a[5m:1m]', 'unary expression only allowed on expressions of type scalar or instant vector'],
