@@ -127,11 +127,11 @@ export class Engine implements StorageEngine {
     const unlock = await acquireLock(io, opts.dataDir);
     const registry = new SeriesRegistry();
     const index = new LabelIndex();
-    const noteSamples = (id: number, ts: Float64Array, vs: Float64Array) => {
-      if (ts.length === 0) return;
+    const noteSamples = (id: number, ts: Float64Array, vs: Float64Array, from: number, to: number) => {
+      if (to === from) return;
       if (!index.has(id)) index.add(id, registry.labels(id));
-      index.extend(id, minOf(ts), maxOf(ts));
-      registry.noteSamples(id, ts, vs);
+      index.extend(id, minOf(ts, from, to), maxOf(ts, from, to));
+      registry.noteSamples(id, ts, vs, from, to);
     };
     const seriesId = (labels: LabelSet) => registry.getOrCreate(normalizeLabels(labels));
     const store = new SegmentStore(io, join(opts.dataDir, 'segments'), new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES), logger);
@@ -245,14 +245,19 @@ export class Engine implements StorageEngine {
         }
         throw e;
       }
-      const kept = this.withinRetention(id, entry.timestamps, entry.values, nowMs);
-      if (kept.dropped > 0) {
-        this.reject(result, i, 'out_of_retention', kept.dropped, `${kept.dropped} samples are older than the retention of ${this.registry.labels(id)[METRIC_NAME_LABEL]}`);
-      }
       result.refs[i] = id;
-      if (kept.timestamps.length === 0) continue;
-      entries.push({ id, timestamps: kept.timestamps, values: kept.values });
-      result.accepted += kept.timestamps.length;
+      if (this.retention.limitsAge) {
+        const kept = this.withinRetention(id, entry.timestamps, entry.values, nowMs);
+        if (kept.dropped > 0) {
+          this.reject(result, i, 'out_of_retention', kept.dropped, `${kept.dropped} samples are older than the retention of ${this.registry.labels(id)[METRIC_NAME_LABEL]}`);
+        }
+        if (kept.timestamps.length === 0) continue;
+        entries.push({ id, timestamps: kept.timestamps, values: kept.values });
+        result.accepted += kept.timestamps.length;
+      } else if (count > 0) {
+        entries.push({ id, timestamps: entry.timestamps, values: entry.values });
+        result.accepted += count;
+      }
     }
     if (entries.length > 0) await this.wal.append(entries);
     this.counters.accepted += result.accepted;
@@ -266,7 +271,7 @@ export class Engine implements StorageEngine {
     for (const e of entries) {
       table.append(e.id, e.timestamps, e.values);
       if (!this.index.has(e.id)) this.index.add(e.id, this.registry.labels(e.id));
-      this.index.extend(e.id, minOf(e.timestamps), maxOf(e.timestamps));
+      this.index.extend(e.id, minOf(e.timestamps, 0, e.timestamps.length), maxOf(e.timestamps, 0, e.timestamps.length));
       this.registry.noteSamples(e.id, e.timestamps, e.values);
     }
   }
@@ -283,7 +288,6 @@ export class Engine implements StorageEngine {
   }
 
   private withinRetention(id: number, ts: ArrayLike<number>, vs: ArrayLike<number>, nowMs: number): { timestamps: ArrayLike<number>; values: ArrayLike<number>; dropped: number } {
-    if (!this.retention.limitsAge) return { timestamps: ts, values: vs, dropped: 0 };
     const wm = this.retention.watermark(this.registry.labels(id)[METRIC_NAME_LABEL], nowMs);
     let old = 0;
     for (let i = 0; i < ts.length; i++) if (ts[i] < wm) old++;
@@ -470,7 +474,7 @@ export class Engine implements StorageEngine {
     const t0 = performance.now();
     const seq = this.manifest.nextSeq;
     const name = segmentName(seq, 0);
-    const ids = this.index.sortByLabels([...table.series.keys()].filter((id) => this.registry.has(id)));
+    const ids = this.index.sortByLabels(table.ids.filter((id) => this.registry.has(id)));
     const nowMs = (this.options.now ?? Date.now)();
     const registry = this.registry;
     const retention = this.retention;
@@ -531,7 +535,7 @@ export class Engine implements StorageEngine {
       sections: this.head.memtables.map((table) => ({
         walFrom: table.walFrom,
         walTo: table.frozen ? table.walTo : index,
-        series: [...table.series.keys()]
+        series: table.ids
           .filter((id) => this.registry.has(id))
           .map((id) => ({ id, data: table.read(id) }))
           .filter((s) => s.data !== undefined)
@@ -678,15 +682,15 @@ function validateDurability(d: Durability): void {
   }
 }
 
-function minOf(a: ArrayLike<number>): number {
+function minOf(a: ArrayLike<number>, from: number, to: number): number {
   let m = Infinity;
-  for (let i = 0; i < a.length; i++) if (a[i] < m) m = a[i];
+  for (let i = from; i < to; i++) if (a[i] < m) m = a[i];
   return m;
 }
 
-function maxOf(a: ArrayLike<number>): number {
+function maxOf(a: ArrayLike<number>, from: number, to: number): number {
   let m = -Infinity;
-  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
+  for (let i = from; i < to; i++) if (a[i] > m) m = a[i];
   return m;
 }
 

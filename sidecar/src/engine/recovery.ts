@@ -31,7 +31,7 @@ export interface RecoveryInput {
   /** Registers (or finds) a series by labels read from disk; throws InvalidSeriesError for bad ones. */
   seriesId: (labels: LabelSet) => number;
   /** Called for every sample run put into the head (to keep the index and latest values current). */
-  noteSamples: (id: number, ts: Float64Array, vs: Float64Array) => void;
+  noteSamples: (id: number, ts: Float64Array, vs: Float64Array, from: number, to: number) => void;
 }
 
 export interface RecoveryResult {
@@ -72,8 +72,8 @@ export async function recoverHead(input: RecoveryInput): Promise<RecoveryResult>
     const table = new Memtable(section.walFrom);
     for (const s of section.series) {
       const id = input.seriesId(s.labels);
-      table.append(id, s.timestamps, s.values);
-      input.noteSamples(id, s.timestamps, s.values);
+      table.append(id, s.timestamps, s.values, 0, s.timestamps.length);
+      input.noteSamples(id, s.timestamps, s.values, 0, s.timestamps.length);
       snapshotSamples += s.timestamps.length;
     }
     table.freeze(section.walTo);
@@ -112,10 +112,10 @@ export async function recoverHead(input: RecoveryInput): Promise<RecoveryResult>
             payload.fail(`series ${ref} has invalid labels: ${(e as Error).message}`);
           }
         },
-        samples: (ref, ts, vs) => {
+        samples: (ref, ts, vs, from, to) => {
           const id = refs[ref];
-          head.active.append(id, ts, vs);
-          input.noteSamples(id, ts, vs);
+          head.active.append(id, ts, vs, from, to);
+          input.noteSamples(id, ts, vs, from, to);
         },
       });
       const now = performance.now();

@@ -84,10 +84,10 @@ export class SeriesRegistry {
    * Keeps the latest non-NaN sample of a series (ties: the later write wins). A NaN written over the
    * latest timestamp makes it unknown (NaN) until a query recomputes it from the data.
    */
-  noteSamples(id: number, ts: ArrayLike<number>, vs: ArrayLike<number>): void {
+  noteSamples(id: number, ts: ArrayLike<number>, vs: ArrayLike<number>, from = 0, to = ts.length): void {
     let lt = this.latestT[id];
     let lv = this.latestV[id];
-    for (let i = 0; i < ts.length; i++) {
+    for (let i = from; i < to; i++) {
       const t = ts[i];
       const v = vs[i];
       if (t < lt || lt !== lt) continue;

@@ -11,10 +11,13 @@ if (endianness() !== 'LE') throw new Error('Sensorstore storage files are little
 /** An append-only buffer that grows by doubling. */
 export class ByteWriter {
   private buf: Buffer;
+  /** DataView float stores are inlined by V8; Buffer.writeDoubleLE checks its arguments each call. */
+  private view: DataView;
   length = 0;
 
   constructor(initialBytes = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   /** The bytes written so far (a view, valid until the next write). */
@@ -33,6 +36,7 @@ export class ByteWriter {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
   }
 
   u8(v: number): void {
@@ -56,7 +60,7 @@ export class ByteWriter {
 
   f64(v: number): void {
     this.ensure(8);
-    this.buf.writeDoubleLE(v, this.length);
+    this.view.setFloat64(this.length, v, true);
     this.length += 8;
   }
 
@@ -65,6 +69,11 @@ export class ByteWriter {
     this.ensure(10);
     const b = this.buf;
     let p = this.length;
+    if (v < 0x80) {
+      b[p] = v;
+      this.length = p + 1;
+      return;
+    }
     while (v >= 0x80) {
       b[p++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
@@ -96,12 +105,15 @@ export class ByteWriter {
   /** `count` float64 values, bit-exact (NaN payloads included). */
   f64s(values: ArrayLike<number>, from: number, count: number): void {
     this.ensure(count * 8);
-    if (values instanceof Float64Array) {
+    if (values instanceof Float64Array && count > 8) {
       this.buf.set(new Uint8Array(values.buffer, values.byteOffset + from * 8, count * 8), this.length);
       this.length += count * 8;
       return;
     }
-    for (let i = 0; i < count; i++) this.f64(values[from + i]);
+    const view = this.view;
+    let p = this.length;
+    for (let i = 0; i < count; i++, p += 8) view.setFloat64(p, values[from + i], true);
+    this.length = p;
   }
 }
 
@@ -161,6 +173,10 @@ export class ByteReader {
   uvarint(): number {
     const b = this.buf;
     let p = this.pos;
+    if (p < this.end && b[p] < 0x80) {
+      this.pos = p + 1;
+      return b[p];
+    }
     let v = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {

@@ -101,8 +101,14 @@ export function sortUnique(T: Float64Array, V: Float64Array, n: number, sortedPr
   return { timestamps: outT.subarray(0, k), values: outV.subarray(0, k) };
 }
 
+/** A new series buffer starts with room for this many samples (an hour at 10 s, then doubling). */
+const INITIAL_CAPACITY = 256;
+
 export class Memtable {
-  readonly series = new Map<number, SeriesBuffer>();
+  /** Buffers by series id (dense ids: a plain array beats a Map on the ingest path). */
+  private readonly buffers: Array<SeriesBuffer | undefined> = [];
+  /** The ids that have a buffer, in first-write order. */
+  readonly ids: number[] = [];
   samples = 0;
   walTo = Infinity;
 
@@ -112,19 +118,25 @@ export class Memtable {
     return this.walTo !== Infinity;
   }
 
-  append(id: number, ts: ArrayLike<number>, vs: ArrayLike<number>): void {
-    let s = this.series.get(id);
-    if (!s) {
-      s = new SeriesBuffer(Math.max(4, ts.length));
-      this.series.set(id, s);
+  append(id: number, ts: ArrayLike<number>, vs: ArrayLike<number>, from = 0, to = ts.length): void {
+    let s = this.buffers[id];
+    if (s === undefined) {
+      while (this.buffers.length < id) this.buffers.push(undefined);
+      s = new SeriesBuffer(Math.max(INITIAL_CAPACITY, to - from));
+      this.buffers[id] = s;
+      this.ids.push(id);
     }
-    s.append(ts, vs, 0, ts.length);
-    this.samples += ts.length;
+    s.append(ts, vs, from, to);
+    this.samples += to - from;
+  }
+
+  has(id: number): boolean {
+    return this.buffers[id] !== undefined;
   }
 
   /** The series' samples, sorted and unique (views; do not modify). */
   read(id: number): { timestamps: Float64Array; values: Float64Array } | undefined {
-    const s = this.series.get(id);
+    const s = this.buffers[id];
     if (!s || s.length === 0) return undefined;
     s.sort();
     return { timestamps: s.timestamps.subarray(0, s.length), values: s.values.subarray(0, s.length) };

@@ -47,62 +47,58 @@ export class FileSeriesDefinitions {
 
 /**
  * Appends the payload for `entries` to `w`, defining first the series the file has not seen.
- * `labelsOf(id)` gives a series' labels.
+ * `labelsOf(id)` gives a series' labels. The layout is columnar (see FORMAT.md) so replay decodes a
+ * record into two arrays with no allocation per entry.
  */
-export function encodeBatch(
-  w: ByteWriter,
-  entries: readonly BatchEntry[],
-  defs: FileSeriesDefinitions,
-  labelsOf: (id: number) => LabelSet,
-): void {
-  const newIds: number[] = [];
-  for (const e of entries) {
-    if (!defs.isDefined(e.id)) {
+export function encodeBatch(w: ByteWriter, entries: readonly BatchEntry[], defs: FileSeriesDefinitions, labelsOf: (id: number) => LabelSet): void {
+  let newCount = 0;
+  for (const e of entries) if (!defs.isDefined(e.id)) newCount++;
+  w.uvarint(newCount);
+  if (newCount > 0) {
+    for (const e of entries) {
+      if (defs.isDefined(e.id)) continue;
       defs.markDefined(e.id);
-      newIds.push(e.id);
-    }
-  }
-  w.uvarint(newIds.length);
-  for (const id of newIds) {
-    const pairs = sortedLabelPairs(labelsOf(id));
-    w.uvarint(id);
-    w.uvarint(pairs.length);
-    for (const [name, value] of pairs) {
-      w.str(name);
-      w.str(value);
+      const pairs = sortedLabelPairs(labelsOf(e.id));
+      w.uvarint(e.id);
+      w.uvarint(pairs.length);
+      for (const [name, value] of pairs) {
+        w.str(name);
+        w.str(value);
+      }
     }
   }
   w.uvarint(entries.length);
   for (const e of entries) {
-    const n = e.timestamps.length;
     w.uvarint(e.id);
-    w.uvarint(n);
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
-      const t = e.timestamps[i];
-      w.varint(t - prev);
-      prev = t;
-    }
-    w.f64s(e.values, 0, n);
+    w.uvarint(e.timestamps.length);
   }
+  let prev = 0;
+  for (const e of entries) {
+    const ts = e.timestamps;
+    for (let i = 0; i < ts.length; i++) {
+      w.varint(ts[i] - prev);
+      prev = ts[i];
+    }
+  }
+  for (const e of entries) w.f64s(e.values, 0, e.values.length);
 }
 
-/** Receives a decoded batch. The arrays are fresh and may be kept. */
+/** Receives a decoded batch: samples [from, to) of shared arrays, valid only during the call. */
 export interface BatchSink {
   /** A series definition: `ref` is valid for the rest of this file. */
   define(ref: number, labels: LabelSet): void;
-  samples(ref: number, timestamps: Float64Array, values: Float64Array): void;
+  samples(ref: number, timestamps: Float64Array, values: Float64Array, from: number, to: number): void;
 }
 
 /**
  * Decodes a batch payload. Unknown refs and malformed fields are CorruptionErrors at their offset,
- * so replay treats them like any other damage. All entries are checked before any reaches `sink`,
- * keeping a record all-or-nothing even when its payload is malformed.
+ * so replay treats them like any other damage. The whole record is checked before any of it reaches
+ * `sink`, keeping a record all-or-nothing even when its payload is malformed.
  */
 export function decodeBatch(r: ByteReader, known: (ref: number) => boolean, sink: BatchSink): void {
-  const defined = new Set<number>();
   const nDefs = r.uvarint();
   const defs: Array<[number, LabelSet]> = [];
+  const defined = new Set<number>();
   for (let i = 0; i < nDefs; i++) {
     const ref = r.uvarint();
     const nLabels = r.uvarint();
@@ -116,26 +112,34 @@ export function decodeBatch(r: ByteReader, known: (ref: number) => boolean, sink
     defined.add(ref);
   }
   const nEntries = r.uvarint();
-  const entries: Array<[number, Float64Array, Float64Array]> = [];
+  if (nEntries * 2 > r.end - r.pos) r.fail(`${nEntries} entries do not fit in their record`);
+  const refs = new Float64Array(nEntries);
+  const counts = new Float64Array(nEntries);
+  let total = 0;
   for (let i = 0; i < nEntries; i++) {
     const at = r.pos;
     const ref = r.uvarint();
     if (!defined.has(ref) && !known(ref)) {
       throw new CorruptionError(r.file, r.baseOffset + at, `samples for series ref ${ref}, which this file never defined`);
     }
-    const n = r.uvarint();
-    if (n * 9 > r.end - r.pos) r.fail(`an entry of ${n} samples is longer than its record`);
-    const ts = new Float64Array(n);
-    let t = 0;
-    for (let k = 0; k < n; k++) {
-      t += r.varint();
-      ts[k] = t;
-    }
-    const vs = new Float64Array(n);
-    r.f64s(vs, 0, n);
-    entries.push([ref, ts, vs]);
+    refs[i] = ref;
+    counts[i] = r.uvarint();
+    total += counts[i];
   }
-  if (!r.done) r.fail('bytes left over after the last entry');
+  if (total * 9 > r.end - r.pos) r.fail(`${total} samples do not fit in their record`);
+  const ts = new Float64Array(total);
+  let t = 0;
+  for (let k = 0; k < total; k++) {
+    t += r.varint();
+    ts[k] = t;
+  }
+  const vs = new Float64Array(total);
+  r.f64s(vs, 0, total);
+  if (!r.done) r.fail('bytes left over after the last value');
   for (const [ref, labels] of defs) sink.define(ref, labels);
-  for (const [ref, ts, vs] of entries) sink.samples(ref, ts, vs);
+  let from = 0;
+  for (let i = 0; i < nEntries; i++) {
+    sink.samples(refs[i], ts, vs, from, from + counts[i]);
+    from += counts[i];
+  }
 }

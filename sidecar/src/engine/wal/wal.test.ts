@@ -38,7 +38,8 @@ async function replay(dir: string, opts: { repair?: boolean; fromIndex?: number;
       const parts: string[] = [];
       decodeBatch(r, (ref) => refs.has(ref), {
         define: (ref, labels) => refs.set(ref, labels),
-        samples: (ref, ts, vs) => parts.push(`${refs.get(ref)!.device}:${[...ts].map((t, i) => `${t}=${vs[i]}`).join(',')}`),
+        samples: (ref, ts, vs, from, to) =>
+          parts.push(`${refs.get(ref)!.device}:${[...ts.subarray(from, to)].map((t, i) => `${t}=${vs[from + i]}`).join(',')}`),
       });
       records.push(parts.join(' '));
     },
