@@ -51,20 +51,21 @@ export class FileSeriesDefinitions {
  * record into two arrays with no allocation per entry.
  */
 export function encodeBatch(w: ByteWriter, entries: readonly BatchEntry[], defs: FileSeriesDefinitions, labelsOf: (id: number) => LabelSet): void {
-  let newCount = 0;
-  for (const e of entries) if (!defs.isDefined(e.id)) newCount++;
-  w.uvarint(newCount);
-  if (newCount > 0) {
-    for (const e of entries) {
-      if (defs.isDefined(e.id)) continue;
-      defs.markDefined(e.id);
-      const pairs = sortedLabelPairs(labelsOf(e.id));
-      w.uvarint(e.id);
-      w.uvarint(pairs.length);
-      for (const [name, value] of pairs) {
-        w.str(name);
-        w.str(value);
-      }
+  // A batch may name a series twice: define it once.
+  let fresh: number[] | undefined;
+  for (const e of entries) {
+    if (defs.isDefined(e.id)) continue;
+    defs.markDefined(e.id);
+    (fresh ??= []).push(e.id);
+  }
+  w.uvarint(fresh?.length ?? 0);
+  for (const id of fresh ?? []) {
+    const pairs = sortedLabelPairs(labelsOf(id));
+    w.uvarint(id);
+    w.uvarint(pairs.length);
+    for (const [name, value] of pairs) {
+      w.str(name);
+      w.str(value);
     }
   }
   w.uvarint(entries.length);

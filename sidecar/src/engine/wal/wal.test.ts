@@ -78,6 +78,13 @@ describe('WAL', () => {
     expect(report).toMatchObject({ files: 1, records: 2, tornBytesDropped: 0 });
   });
 
+  it('defines a series once when a batch names it twice', async () => {
+    const w = await open();
+    await w.append([entry(4, [1], [1]), entry(5, [1], [2]), entry(4, [2], [3])]);
+    await w.close();
+    expect((await replay(dir)).records).toEqual(['d4:1=1 d5:1=2 d4:2=3']);
+  });
+
   it('shares one fsync among concurrent writers', async () => {
     const w = await open();
     await Promise.all(Array.from({ length: 50 }, (_, i) => w.append([entry(i, [i], [i])])));
