@@ -26,26 +26,27 @@ interface Plan {
   covered?: boolean;
 }
 
+interface Choice extends Plan {
+  costBits: number;
+}
+
 /** Chooses base and width that minimise the estimated size, allowing a few patched exceptions. */
-function plan(vals: Float64Array, from: number, n: number): Plan {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = from; i < from + n; i++) {
-    const v = vals[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (n === 0) return { base: 0, width: 0, covered: true };
+function plan(vals: Float64Array, from: number, n: number, min: number, max: number): Plan {
   const range = max - min;
   const fullWidth = bitLength(range);
   if (fullWidth <= 1) return { base: min, width: fullWidth, covered: true };
-  // A patch costs its position delta (~1 byte) and its value (up to the full width plus sign).
-  const patchBits = 8 + 8 * Math.ceil((fullWidth + 2) / 7);
-  return range < 4 * n ? planByHistogram(vals, from, n, min, range, patchBits) : planBySorting(vals, from, n, min, patchBits);
+  const patchBits = patchCostBits(fullWidth);
+  const all: Choice = { base: min, width: fullWidth, covered: true, costBits: n * fullWidth };
+  return range < 4 * n ? planByHistogram(vals, from, n, min, range, patchBits, all) : planBySorting(vals, from, n, patchBits, all);
+}
+
+/** A patch costs its position delta (~1 byte) and its value (up to the full width plus sign). */
+function patchCostBits(fullWidth: number): number {
+  return 8 + 8 * Math.ceil((fullWidth + 2) / 7);
 }
 
 /** For narrow ranges (the usual case): slide a window of each width over a histogram. */
-function planByHistogram(vals: Float64Array, from: number, n: number, min: number, range: number, patchBits: number): Plan {
+function planByHistogram(vals: Float64Array, from: number, n: number, min: number, range: number, patchBits: number, all: Choice): Plan {
   // prefix[k] = how many values are below min + k.
   const size = range + 2;
   if (histogram.length < size) histogram = new Int32Array(size * 2);
@@ -53,9 +54,8 @@ function planByHistogram(vals: Float64Array, from: number, n: number, min: numbe
   prefix.fill(0, 0, size);
   for (let i = from; i < from + n; i++) prefix[vals[i] - min + 1]++;
   for (let k = 1; k < size; k++) prefix[k] += prefix[k - 1];
-  const fullWidth = bitLength(range);
-  let best: Plan & { costBits: number } = { base: min, width: fullWidth, covered: true, costBits: n * fullWidth };
-  for (let width = fullWidth - 1; width >= 0; width--) {
+  let best = all;
+  for (let width = all.width - 1; width >= 0; width--) {
     const span = 2 ** width;
     let covered = 0;
     let lo = 0;
@@ -75,19 +75,22 @@ function planByHistogram(vals: Float64Array, from: number, n: number, min: numbe
 }
 
 /** Exception counts tried when choosing a width for a wide range; more than n/8 rarely pay off. */
-const PATCH_CANDIDATES = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256];
+const PATCH_CANDIDATES = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
+/** Wide ranges are planned on an evenly spaced sample of about this many values (sorting is costly). */
+const SORT_SAMPLE = 128;
 
-/** For wide ranges: the narrowest window holding all but e values, for a few e. */
-function planBySorting(vals: Float64Array, from: number, n: number, min: number, patchBits: number): Plan {
-  if (sortScratch.length < n) sortScratch = new Float64Array(n);
-  const s = sortScratch.subarray(0, n);
-  s.set(vals.subarray(from, from + n));
+/** For wide ranges: the narrowest window holding all but about e of the values, for a few e. */
+function planBySorting(vals: Float64Array, from: number, n: number, patchBits: number, all: Choice): Plan {
+  const stride = Math.max(1, Math.floor(n / SORT_SAMPLE));
+  const k = Math.ceil(n / stride);
+  if (sortScratch.length < k) sortScratch = new Float64Array(k);
+  const s = sortScratch.subarray(0, k);
+  for (let j = 0; j < k; j++) s[j] = vals[from + j * stride];
   s.sort();
-  const fullWidth = bitLength(s[n - 1] - s[0]);
-  let best: Plan & { costBits: number } = { base: min, width: fullWidth, covered: true, costBits: n * fullWidth };
+  let best = all;
   for (const e of PATCH_CANDIDATES) {
-    if (e > n >> 3) break;
-    const m = n - e;
+    if (e > k >> 3) break;
+    const m = k - e;
     let bestRange = Infinity;
     let bestLo = 0;
     for (let i = 0; i <= e; i++) {
@@ -98,7 +101,7 @@ function planBySorting(vals: Float64Array, from: number, n: number, min: number,
       }
     }
     const width = bitLength(bestRange);
-    const costBits = n * width + e * patchBits;
+    const costBits = n * width + ((e * n) / k) * patchBits;
     if (costBits < best.costBits) best = { base: bestLo, width, costBits };
     if (width === 0) break;
   }
@@ -107,18 +110,33 @@ function planBySorting(vals: Float64Array, from: number, n: number, min: number,
 
 /** Writes vals[from, from+n) packed; the writer's `origin` must be the start of the block. */
 export function writePacked(w: ByteWriter, vals: Float64Array, from: number, n: number): void {
-  const { base, width, covered } = plan(vals, from, n);
-  const maxResidual = 2 ** width - 1;
-  w.svarint(base);
-  w.u8(width);
-
+  let min = n === 0 ? 0 : Infinity;
+  let max = n === 0 ? 0 : -Infinity;
+  for (let i = from; i < from + n; i++) {
+    const v = vals[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const chosen = plan(vals, from, n, min, max);
+  let { base, width } = chosen;
+  let maxResidual = 2 ** width - 1;
   let patches = 0;
-  if (!covered) {
+  if (!chosen.covered) {
     for (let i = from; i < from + n; i++) {
       const r = vals[i] - base;
       if (r < 0 || r > maxResidual) patches++;
     }
+    // A plan made on a sample can be wrong; never store more than packing everything would take.
+    const fullWidth = bitLength(max - min);
+    if (n * width + patches * patchCostBits(fullWidth) >= n * fullWidth) {
+      base = min;
+      width = fullWidth;
+      maxResidual = 2 ** width - 1;
+      patches = 0;
+    }
   }
+  w.svarint(base);
+  w.u8(width);
   w.uvarint(patches);
   let prev = 0;
   for (let i = from; i < from + n && patches > 0; i++) {
