@@ -133,11 +133,14 @@ export class Engine implements StorageEngine {
       index.extend(id, minOf(ts, from, to), maxOf(ts, from, to));
       registry.noteSamples(id, ts, vs, from, to);
     };
+    // Labels read back from the WAL or a snapshot are validated again (an older version may have
+    // allowed more); segment labels were validated when their data was first written.
     const seriesId = (labels: LabelSet) => registry.getOrCreate(normalizeLabels(labels));
+    const segmentSeriesId = (labels: LabelSet) => registry.getOrCreate(labels);
     const store = new SegmentStore(io, join(opts.dataDir, 'segments'), new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES), logger);
     try {
       const manifest = (await readManifest(io, opts.dataDir)) ?? emptyManifest();
-      await Engine.openSegments(store, manifest, seriesId, registry, index, logger);
+      await Engine.openSegments(store, manifest, segmentSeriesId, registry, index, logger);
       const recovered = await recoverHead({
         io,
         walDir: join(opts.dataDir, 'wal'),
@@ -192,8 +195,9 @@ export class Engine implements StorageEngine {
       for (const entry of [...manifest.segments].sort((a, b) => a.seq - b.seq)) {
         const seg = await store.open(entry, seriesId);
         opened.push(seg);
-        for (const meta of seg.reader.series) {
-          const id = seriesId(meta.labels);
+        for (let local = 0; local < seg.ids.length; local++) {
+          const meta = seg.reader.series[local];
+          const id = seg.ids[local];
           if (!index.has(id)) index.add(id, registry.labels(id));
           index.extend(id, meta.minT, meta.maxT);
           const last = meta.blocks[meta.blocks.length - 1];

@@ -5,7 +5,7 @@
 // labels). The latest non-NaN sample per series answers "last reading of every device" without
 // touching samples.
 
-import { normalizeLabels, seriesKey, sortedLabelPairs } from './model/labels';
+import { seriesKey, sortedLabelPairs } from './model/labels';
 import { LabelSet } from './model/types';
 
 export class SeriesRegistry {
@@ -52,11 +52,6 @@ export class SeriesRegistry {
     this.live++;
     if (id >= this.latestT.length) this.growLatest();
     return id;
-  }
-
-  /** Labels from outside (WAL, snapshot, segment) are validated again: files may be damaged or old. */
-  getOrCreateChecked(labels: LabelSet): number {
-    return this.getOrCreate(normalizeLabels(labels));
   }
 
   remove(id: number): void {

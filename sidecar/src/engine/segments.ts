@@ -25,7 +25,8 @@ export class LiveSegment {
   constructor(
     readonly entry: ManifestSegment,
     readonly reader: SegmentReader,
-    ids: ArrayLike<number>,
+    /** ids[i] = engine id of reader.series[i]. */
+    readonly ids: Int32Array,
   ) {
     let max = -1;
     for (let i = 0; i < ids.length; i++) max = Math.max(max, ids[i]);
@@ -97,11 +98,7 @@ export class SegmentStore {
    */
   async open(entry: ManifestSegment, seriesId: (labels: LabelSet) => number): Promise<LiveSegment> {
     const reader = await SegmentReader.open(this.io, this.path(entry.name), { cache: this.cache });
-    return new LiveSegment(
-      entry,
-      reader,
-      reader.series.map((s) => seriesId(s.labels)),
-    );
+    return new LiveSegment(entry, reader, Int32Array.from(reader.series, (s) => seriesId(s.labels)));
   }
 
   /** Replaces `removed` by `added` in the live set (after the manifest saying so is installed). */
