@@ -49,13 +49,15 @@ async function waitReady(instance: Instance, timeoutMs: number): Promise<number>
 }
 
 /**
- * Polls the full count until it equals `expected`; resolves with the milliseconds from `sinceMs`
- * until that exact answer arrived. A count above `expected` (duplicates) fails at once.
+ * Polls the full count until it equals `expected`, for at most timeoutMs from now; resolves with the
+ * milliseconds from `sinceMs` until that exact answer arrived. A count above `expected` (duplicates)
+ * fails at once.
  */
 export async function waitQueryable(instance: Instance, spec: QuerySpec, expected: number, sinceMs: number, timeoutMs: number, phase: string): Promise<number> {
   const where = `${instance.target.id} / ${phase}`;
+  const t0 = performance.now();
   let last = -1;
-  while (performance.now() - sinceMs < timeoutMs) {
+  while (last === -1 || performance.now() - t0 < timeoutMs) {
     instance.proc.assertAlive(phase);
     last = await instance.target.count(instance.baseUrl, spec, where);
     if (last === expected) return performance.now() - sinceMs;
