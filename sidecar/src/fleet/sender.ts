@@ -26,6 +26,8 @@ export class LineSender {
   private wake?: () => void;
   sentLines = 0;
   rejectedBatches = 0;
+  /** Requests that did not get through (unreachable, 429, 5xx) and were retried. */
+  failedAttempts = 0;
 
   constructor(private readonly options: SenderOptions) {}
 
@@ -60,6 +62,7 @@ export class LineSender {
       const lines = this.queue[0];
       const outcome = await this.post(lines);
       if (outcome === 'retry') {
+        this.failedAttempts++;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           setTimeout(resolve, waitMs).unref();

@@ -17,6 +17,8 @@ export interface FleetOptions {
   backfillMs?: number;
   /** Lines per request. Default 5,000. */
   batchLines?: number;
+  /** First wait before retrying a failed request (it doubles up to 30 s). Default 500 ms. */
+  retryMs?: number;
   now?: () => number;
 }
 
@@ -39,7 +41,7 @@ export class FleetSimulator {
     const random = new Random(options.seed ?? 1);
     this.intervalMs = options.intervalMs ?? 10_000;
     this.devices = Array.from({ length: options.devices }, (_, i) => new Device(i, random));
-    this.sender = new LineSender({ url: options.url, token: options.token, logger: options.logger });
+    this.sender = new LineSender({ url: options.url, token: options.token, logger: options.logger, retryMs: options.retryMs });
   }
 
   /** What the fleet reports at time t, as line-protocol lines. */

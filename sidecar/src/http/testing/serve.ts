@@ -16,11 +16,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { config?: Partial<SidecarConfig>; engine?: StorageEngine | Promise<StorageEngine> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { config?: Partial<SidecarConfig>; engine?: StorageEngine | Promise<StorageEngine>; port?: number } = {}): Promise<TestServer> {
   const engine = options.engine ?? new MemoryEngine({ maxSeries: options.config?.maxSeries });
   const config = defaultConfig({ dataDir: '/nonexistent', ...options.config });
   const sidecar = createApp({ engine, config, logger: pino({ level: 'silent' }), version: '0.0.0-test' });
-  const { server, url } = await listen(sidecar, '127.0.0.1', 0);
+  const { server, url } = await listen(sidecar, '127.0.0.1', options.port ?? 0);
   let closed = false;
   return {
     url,
