@@ -163,6 +163,8 @@ describe('the built plugin in Chromium', () => {
       await tables.filter({ hasText: 'd3 paris' }).waitFor();
       await tables.filter({ hasText: 'd4 paris' }).waitFor();
       expect(await tables.filter({ hasText: 'berlin' }).count()).toBe(0);
+      // The panel is 960 px wide over two hours: Grafana's interval is 10 s, already a nice step.
+      expect(await page.getByTestId('sensorstore-step-used').innerText()).toBe('Step used: 10s');
       // The degree sign shows the sidecar's unit made it through to the table.
       expect(await tables.first().innerText()).toMatch(/2\d\.\d+ °C/);
 

@@ -43,6 +43,8 @@ describe('the DataSource against a real sidecar', () => {
       expect(d3.fields[0].type).toBe(FieldType.time);
       expect(d3.fields[1].type).toBe(FieldType.number);
       expect(d3.fields[1].labels).toEqual({ device: 'd3', kind: 'indoor', site: 'paris' });
+      // The sidecar knows the demo fleet's units; Grafana's unit for it is celsius.
+      expect(d3.fields[1].config.unit).toBe('celsius');
       expect(values(d3, 'Time')).toEqual(Array.from({ length: 12 }, (_v, i) => SEED_START_MS + i * 10 * MINUTE_MS));
       // d3 reads 22.0, 22.1, ... 22.9 in every ten minutes.
       for (const value of values(d3, 'temperature')) {

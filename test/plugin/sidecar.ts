@@ -2,6 +2,7 @@
 // the plugin's tests, seeds it through its own ingest API, and stops it by PID.
 import { ChildProcess, spawn } from 'child_process';
 import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { request as httpRequest } from 'http';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -25,6 +26,20 @@ export interface NativeWriteBody {
   series: Array<{ metric: string; labels: Record<string, string>; samples: Array<[number, number]> }>;
 }
 
+/** A plain HTTP call; the plugin's tests run in jsdom, which has no fetch. */
+function call(url: string, method: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -44,7 +59,7 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
       throw new Error(`the sidecar exited with ${child.exitCode} before it was ready:\n${output()}`);
     }
     try {
-      const response = await fetch(`${url}/ready`);
+      const response = await call(`${url}/ready`, 'GET');
       if (response.status === 200) {
         return;
       }
@@ -92,13 +107,10 @@ export async function startSidecar(options: { withTokens: boolean }): Promise<Ru
     output,
     stop,
     async write(body: NativeWriteBody) {
-      const response = await fetch(`${url}/api/native/write`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(options.withTokens ? { Authorization: `Bearer ${WRITE_TOKEN}` } : {}) },
-        body: JSON.stringify(body),
-      });
+      const headers = { 'Content-Type': 'application/json', ...(options.withTokens ? { Authorization: `Bearer ${WRITE_TOKEN}` } : {}) };
+      const response = await call(`${url}/api/native/write`, 'POST', headers, JSON.stringify(body));
       if (response.status >= 300) {
-        throw new Error(`seeding the sidecar failed: ${response.status} ${await response.text()}`);
+        throw new Error(`seeding the sidecar failed: ${response.status} ${response.text}`);
       }
     },
   };

@@ -1,6 +1,6 @@
 // The query editor: metric, label filters, aggregation, grouping, fill, resolution, legend, mode.
 import { QueryEditorProps } from '@grafana/data';
-import { Combobox, ComboboxOption, InlineField, InlineFieldRow, Input, MultiCombobox, RadioButtonGroup, Stack, Text } from '@grafana/ui';
+import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineLabel, Input, MultiCombobox, RadioButtonGroup, Stack } from '@grafana/ui';
 import { ChangeEvent, useMemo } from 'react';
 
 import type { DataSource } from '../datasource';
@@ -140,11 +140,9 @@ export function QueryEditor(props: Props) {
               />
             </InlineField>
             {stepMs !== undefined && (
-              <InlineField label="Step used">
-                <Text element="span" color="secondary">
-                  {formatStep(stepMs)}
-                </Text>
-              </InlineField>
+              <InlineLabel width="auto" data-testid="sensorstore-step-used" tooltip="The bucket width the last run used, from the panel's size, max data points, range and min interval">
+                {`Step used: ${formatStep(stepMs)}`}
+              </InlineLabel>
             )}
           </InlineFieldRow>
         </>
