@@ -108,6 +108,7 @@ export function decodeGorilla(r: ByteReader, origin: number, bits: Uint32Array, 
   const totalBits = count * 32;
   r.pos += count * 4;
 
+  // Reads `k` (1..32) bits at `pos`; words[count] is a zero sentinel for reads that touch the end.
   let pos = 0;
   const take = (k: number): number => {
     const w = pos >>> 5;
@@ -124,14 +125,22 @@ export function decodeGorilla(r: ByteReader, origin: number, bits: Uint32Array, 
   let lead = 0;
   let trail = 0;
   for (let i = 1; i < n; i++) {
-    if (take(1) !== 0) {
-      if (take(1) !== 0) {
-        lead = take(5);
-        trail = 64 - lead - (take(6) + 1);
+    // The control bits and a new window's sizes fit in 13 bits: read them in one go.
+    const w = pos >>> 5;
+    const off = pos & 31;
+    let head = words[w] >>> off;
+    if (off > 19) head |= words[w + 1] << (32 - off);
+    if ((head & 1) !== 0) {
+      if ((head & 2) !== 0) {
+        lead = (head >>> 2) & 31;
+        trail = 64 - lead - (((head >>> 7) & 63) + 1);
         if (trail < 0) r.fail('gorilla window wider than 64 bits');
+        pos += 13;
+      } else {
+        pos += 2;
       }
       const sig = 64 - lead - trail;
-      let xl = sig <= 32 ? take(sig) : take(32);
+      let xl = take(sig <= 32 ? sig : 32);
       let xh = sig <= 32 ? 0 : take(sig - 32);
       if (trail >= 32) {
         xh = xl << (trail - 32);
@@ -142,6 +151,8 @@ export function decodeGorilla(r: ByteReader, origin: number, bits: Uint32Array, 
       }
       lo = (lo ^ xl) >>> 0;
       hi = (hi ^ xh) >>> 0;
+    } else {
+      pos += 1;
     }
     bits[2 * (at + i) + LO] = lo;
     bits[2 * (at + i) + HI] = hi;
