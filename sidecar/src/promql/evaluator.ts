@@ -11,7 +11,7 @@ import { scalarScalar, vectorScalar, vectorVector } from './binary';
 import { QueryTimeoutError, TooManySamplesError } from './errors';
 import { absentLabels, callInstantFunction } from './instant-functions';
 import { Window, WINDOW_FUNCTIONS } from './range-functions';
-import { dropMetricName, duplicateLabelsetError, Grid, gridTime, labelsKey, RawSeries, relabel, staleIndexes, StepSeries, Value, withoutStaleMarkers } from './values';
+import { dropMetricName, duplicateLabelsetError, Grid, gridTime, isStaleMarker, labelsKey, RawSeries, relabel, StepSeries, Value, withoutStaleMarkers } from './values';
 
 export interface EvaluatorOptions {
   engine: StorageEngine;
@@ -37,6 +37,8 @@ interface RangeData {
   /** refs[i]: the (closed) end of step i's window; the window is [refs[i] - rangeMs, refs[i]]. */
   refs: Float64Array;
   rangeMs: number;
+  /** Raw samples from the engine may hold staleness markers; subquery points never do. */
+  mayHoldStaleMarkers: boolean;
 }
 
 export class Evaluator {
@@ -143,9 +145,6 @@ export class Evaluator {
     for (const s of data) {
       const ts = s.timestamps;
       const vs = s.values;
-      const markers = staleIndexes(vs);
-      const stale = markers.length > 0 ? new Uint8Array(vs.length) : undefined;
-      if (stale) for (const k of markers) stale[k] = 1;
       const values = new Float64Array(grid.count);
       const present = new Uint8Array(grid.count);
       let any = false;
@@ -153,7 +152,8 @@ export class Evaluator {
       for (let i = 0; i < grid.count; i++) {
         const ref = refs[i];
         while (j + 1 < ts.length && ts[j + 1] <= ref) j++;
-        if (j >= 0 && ts[j] >= ref - lookback && !stale?.[j]) {
+        // Only the chosen sample can hide the series, so only it is checked for a marker.
+        if (j >= 0 && ts[j] >= ref - lookback && !(vs[j] !== vs[j] && isStaleMarker(vs, j))) {
           present[i] = 1;
           values[i] = timestamps ? ts[j] / 1000 : vs[j];
           any = true;
@@ -168,15 +168,14 @@ export class Evaluator {
     if (arg.kind === 'matrixSelector') {
       const refs = this.refs(grid, arg.selector.offsetMs, arg.selector.at);
       const data = await this.select(arg.selector.matchers, refs[0] - arg.rangeMs, refs[grid.count - 1]);
-      const series = data.map((s) => ({ labels: s.labels, ...withoutStaleMarkers(s.timestamps, s.values) }));
-      return { series, refs, rangeMs: arg.rangeMs };
+      return { series: data, refs, rangeMs: arg.rangeMs, mayHoldStaleMarkers: true };
     }
     const refs = this.refs(grid, arg.offsetMs, arg.at);
     const stepMs = arg.stepMs ?? this.opts.defaultSubqueryStepMs;
     // The subquery's own grid: multiples of its step from the first window's start to the last end.
     const startMs = Math.ceil((refs[0] - arg.rangeMs) / stepMs) * stepMs;
     const endMs = refs[grid.count - 1];
-    if (endMs < startMs) return { series: [], refs, rangeMs: arg.rangeMs };
+    if (endMs < startMs) return { series: [], refs, rangeMs: arg.rangeMs, mayHoldStaleMarkers: false };
     const inner: Grid = { startMs, stepMs, count: Math.floor((endMs - startMs) / stepMs) + 1 };
     if (inner.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, 'subquery');
     const stepSeries = await this.vector(arg.expr, inner);
@@ -193,16 +192,17 @@ export class Evaluator {
       }
       return { labels: s.labels, timestamps, values };
     });
-    return { series, refs, rangeMs: arg.rangeMs };
+    return { series, refs, rangeMs: arg.rangeMs, mayHoldStaleMarkers: false };
   }
 
   /** A range vector as a result of its own (instant queries only): the raw points of the window. */
   private async rangeValue(e: MatrixSelector | SubqueryExpr, grid: Grid): Promise<Value> {
-    const { series, refs, rangeMs } = await this.rangeData(e, grid);
-    const end = refs[0];
-    const start = end - rangeMs;
+    const data = await this.rangeData(e, grid);
+    const end = data.refs[0];
+    const start = end - data.rangeMs;
     const out: RawSeries[] = [];
-    for (const s of series) {
+    for (const raw of data.series) {
+      const s = { labels: raw.labels, ...withoutStaleMarkers(raw.timestamps, raw.values) };
       let lo = 0;
       while (lo < s.timestamps.length && s.timestamps[lo] < start) lo++;
       let hi = lo;
@@ -237,7 +237,7 @@ export class Evaluator {
       const p = await this.eval(paramExpr, grid);
       if (p.type === 'scalar') param = p.values;
     }
-    const { series, refs, rangeMs } = await this.rangeData(arg, grid);
+    const { series, refs, rangeMs, mayHoldStaleMarkers } = await this.rangeData(arg, grid);
     const { count } = grid;
     if (series.length * count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, name);
     // A window pinned by `@` is the same at every step: compute it once (unless the function reads
@@ -246,40 +246,18 @@ export class Evaluator {
     const steps = pinned ? 1 : count;
     const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, evalMs: 0, param: NaN };
     const out: StepSeries[] = [];
-    for (const s of series) {
+    const windows: WindowRun = { refs, rangeMs, steps, grid, param, fn, w };
+    for (const raw of series) {
       this.checkDeadline(name);
-      const ts = s.timestamps;
-      w.ts = ts;
-      w.vs = s.values;
-      const values = new Float64Array(count);
-      const present = new Uint8Array(count);
-      let any = false;
-      let lo = 0;
-      let hi = 0;
-      for (let i = 0; i < steps; i++) {
-        const end = refs[i];
-        const start = end - rangeMs;
-        while (lo < ts.length && ts[lo] < start) lo++;
-        if (hi < lo) hi = lo;
-        while (hi < ts.length && ts[hi] <= end) hi++;
-        if (hi === lo) continue;
-        w.lo = lo;
-        w.hi = hi;
-        w.rangeStartMs = start;
-        w.rangeEndMs = end;
-        w.evalMs = gridTime(grid, i);
-        if (param) w.param = param[i];
-        const v = fn(w);
-        if (v === undefined) continue;
-        present[i] = 1;
-        values[i] = v;
-        any = true;
+      // Staleness markers are found as the windows' ends pass them, with no separate scan of every
+      // sample; a series that holds one is evaluated again without its markers.
+      const result = runWindows(raw, mayHoldStaleMarkers, windows) ?? runWindows({ labels: raw.labels, ...withoutStaleMarkers(raw.timestamps, raw.values) }, false, windows)!;
+      if (!result.present.includes(1)) continue;
+      if (pinned) {
+        result.values.fill(result.values[0]);
+        result.present.fill(1);
       }
-      if (pinned && any) {
-        values.fill(values[0]);
-        present.fill(1);
-      }
-      if (any) out.push({ labels: name === 'last_over_time' ? s.labels : dropMetricName(s.labels), values, present });
+      out.push({ labels: name === 'last_over_time' ? raw.labels : dropMetricName(raw.labels), values: result.values, present: result.present });
     }
     if (name === 'absent_over_time') return { type: 'vector', series: absentOverTime(out, arg, count) };
     const keys = new Set<string>();
@@ -290,6 +268,57 @@ export class Evaluator {
     }
     return { type: 'vector', series: out };
   }
+}
+
+interface WindowRun {
+  refs: Float64Array;
+  rangeMs: number;
+  /** How many steps to compute (1 when a pinned window is the same at every step). */
+  steps: number;
+  grid: Grid;
+  param: Float64Array | undefined;
+  fn: (w: Window) => number | undefined;
+  w: Window;
+}
+
+/**
+ * The function over each step's window [refs[i] - rangeMs, refs[i]] of one series, with two cursors
+ * walking the samples once. With `checkMarkers`, answers undefined as soon as a window would hold a
+ * staleness marker (the caller then runs it again on the series without markers).
+ */
+function runWindows(s: RawSeries, checkMarkers: boolean, run: WindowRun): { values: Float64Array; present: Uint8Array } | undefined {
+  const { refs, rangeMs, grid, param, fn, w } = run;
+  const ts = s.timestamps;
+  const vs = s.values;
+  const values = new Float64Array(grid.count);
+  const present = new Uint8Array(grid.count);
+  w.ts = ts;
+  w.vs = vs;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < run.steps; i++) {
+    const end = refs[i];
+    const start = end - rangeMs;
+    while (lo < ts.length && ts[lo] < start) lo++;
+    if (hi < lo) hi = lo;
+    while (hi < ts.length && ts[hi] <= end) {
+      const v = vs[hi];
+      if (checkMarkers && v !== v && isStaleMarker(vs, hi)) return undefined;
+      hi++;
+    }
+    if (hi === lo) continue;
+    w.lo = lo;
+    w.hi = hi;
+    w.rangeStartMs = start;
+    w.rangeEndMs = end;
+    w.evalMs = gridTime(grid, i);
+    if (param) w.param = param[i];
+    const v = fn(w);
+    if (v === undefined) continue;
+    present[i] = 1;
+    values[i] = v;
+  }
+  return { values, present };
 }
 
 /** absent_over_time: 1 at the steps where no series had a sample in its window. */

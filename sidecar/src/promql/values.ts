@@ -115,18 +115,21 @@ const STALE_HIGH_WORD = 0x7ff00000;
 const STALE_LOW_WORD = 2;
 
 /**
- * Indexes of staleness markers in `values`, read from the bits (a NaN's payload does not survive
- * every JavaScript copy, so it is checked where the engine put it). Little-endian word order.
+ * Whether values[i] is a staleness marker, read from its bits (a NaN's payload does not survive every
+ * JavaScript copy, so it is checked where the engine put it). Only NaNs need the bit check, so hot
+ * loops test `v !== v` first. Little-endian word order.
  */
-export function staleIndexes(values: Float64Array): number[] {
+export function isStaleMarker(values: Float64Array, i: number): boolean {
+  const words = new Uint32Array(values.buffer, values.byteOffset + i * 8, 2);
+  return words[1] === STALE_HIGH_WORD && words[0] === STALE_LOW_WORD;
+}
+
+/** Indexes of staleness markers in `values`. */
+function staleIndexes(values: Float64Array): number[] {
   const out: number[] = [];
-  let words: Uint32Array | undefined;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    // Only a NaN can be a marker; most series hold none, so the bits are read only for NaNs.
-    if (v === v) continue;
-    words ??= new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-    if (words[2 * i + 1] === STALE_HIGH_WORD && words[2 * i] === STALE_LOW_WORD) out.push(i);
+    if (v !== v && isStaleMarker(values, i)) out.push(i);
   }
   return out;
 }
