@@ -73,7 +73,8 @@ export class Engine implements StorageEngine {
   private chain: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private flushScheduled = false;
-  private lastSnapshotWal = 0;
+  /** WAL records written when the last snapshot was taken: no new records, no new snapshot. */
+  private recordsAtSnapshot = -1;
   private readonly counters = {
     accepted: 0,
     rejected: {} as Partial<Record<RejectReason, number>>,
@@ -163,10 +164,11 @@ export class Engine implements StorageEngine {
         apply: (entries) => applyTo.engine!.apply(entries),
         observer: options.observer,
       });
-      const compactor = new Compactor({ io, store, partitionMs: opts.partitionMs, logger, observer: options.observer, retention, labelsOf: (id) => registry.labels(id) });
+      const compactor = new Compactor({ io, store, partitionMs: opts.partitionMs, logger, observer: options.observer, retention, now });
       const engine = new Engine(io, opts, logger, registry, index, retention, store, manifest, recovered.head, wal, recovered.snapshots, compactor, unlock, options);
       applyTo.engine = engine;
-      engine.lastSnapshotWal = recovered.snapshots[0] ?? 0;
+      // A head rebuilt from the WAL is worth a snapshot on close even if nothing new arrives.
+      engine.recordsAtSnapshot = recovered.wal.records > 0 ? -1 : 0;
       await engine.removeObsoleteWal();
       logger?.info(
         { seconds: (performance.now() - t0) / 1000, series: registry.size, headSamples: recovered.head.samples, segments: store.segments.length },
@@ -533,8 +535,9 @@ export class Engine implements StorageEngine {
 
   private async snapshotOnce(): Promise<void> {
     if (this.wal.failed || this.head.samples === 0) return;
-    if (this.wal.currentIndex === this.lastSnapshotWal) return;
+    if (this.wal.stats().records === this.recordsAtSnapshot) return;
     const captured = await this.wal.rotate((index) => ({
+      records: this.wal.stats().records,
       walTo: index,
       sections: this.head.memtables.map((table) => ({
         walFrom: table.walFrom,
@@ -548,7 +551,7 @@ export class Engine implements StorageEngine {
     }));
     const t0 = performance.now();
     const bytes = await writeSnapshot(this.io, join(this.opts.dataDir, 'snapshots'), captured);
-    this.lastSnapshotWal = captured.walTo;
+    this.recordsAtSnapshot = captured.records;
     this.snapshots = [captured.walTo, ...this.snapshots];
     for (const old of this.snapshots.slice(SNAPSHOTS_KEPT)) {
       await this.io.unlink(snapshotPath(join(this.opts.dataDir, 'snapshots'), old)).catch(() => undefined);
@@ -596,11 +599,22 @@ export class Engine implements StorageEngine {
     await this.store.swap(result.outputs, plan.inputs);
   }
 
-  /** Drops segments that retention expired entirely or that exceed the size limit, oldest first. */
+  /**
+   * Drops segments that retention expired entirely or that exceed the size limit, oldest first, and
+   * forgets series left without data.
+   */
   private async applyRetention(): Promise<void> {
     const doomed = new Set<LiveSegment>();
     if (this.retention.limitsAge) {
       const nowMs = (this.options.now ?? Date.now)();
+      for (const metric of this.index.labelValues(METRIC_NAME_LABEL)) {
+        const wm = this.retention.watermark(metric, nowMs);
+        if (wm === -Infinity) continue;
+        for (const id of this.index.clampMin(wm, metric)) {
+          this.index.remove(id);
+          this.registry.remove(id);
+        }
+      }
       for (const seg of this.store.segments) {
         const expired = seg.reader.series.every((s) => s.maxT < this.retention.watermark(s.labels[METRIC_NAME_LABEL], nowMs));
         if (expired) doomed.add(seg);

@@ -54,7 +54,8 @@ export interface CompactorOptions {
   retention: Retention;
   logger?: EngineLogger;
   observer?: EngineObserver;
-  labelsOf: (id: number) => LabelSet;
+  /** The engine's clock (retention watermarks). */
+  now: () => number;
 }
 
 export class Compactor {
@@ -74,9 +75,10 @@ export class Compactor {
    * What to merge now, or undefined when nothing is worth it: several level-0 segments, or a lone one
    * that has waited `quietMs` (ingest went quiet), or a level-1 segment that is largely expired.
    */
-  plan(segments: readonly LiveSegment[], quietMs: number, nowMs = Date.now()): CompactionPlan | undefined {
+  plan(segments: readonly LiveSegment[], quietMs: number): CompactionPlan | undefined {
+    const nowMs = this.opts.now();
     const level0 = segments.filter((s) => s.entry.level === 0);
-    if (level0.length >= MIN_LEVEL0 || (level0.length === 1 && nowMs - level0[0].openedAtMs >= quietMs)) {
+    if (level0.length >= MIN_LEVEL0 || (level0.length === 1 && Date.now() - level0[0].openedAtMs >= quietMs)) {
       const partitions = new Set<number>();
       for (const s of level0) for (const p of this.partitionsOf(s.entry)) partitions.add(p);
       const inputs = segments.filter((s) => s.entry.level === 0 || this.partitionsOf(s.entry).some((p) => partitions.has(p)));
@@ -148,7 +150,7 @@ export class Compactor {
   private async *merged(inputs: readonly LiveSegment[], start: number, end: number): AsyncGenerator<SeriesSamples> {
     const bySeq = [...inputs].sort((a, b) => a.entry.seq - b.entry.seq);
     const cursors = bySeq.map((seg) => new Cursor(seg, start, end));
-    const nowMs = Date.now();
+    const nowMs = this.opts.now();
     let sliceStart = performance.now();
     for (;;) {
       let next: LabelSet | undefined;

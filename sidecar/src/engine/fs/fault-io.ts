@@ -38,6 +38,8 @@ export class FaultFileIO implements FileIO {
   /** Every call as "op path", for tests that assert on the order of durable steps. */
   readonly log: string[] = [];
   logCalls = false;
+  /** When set, freeBytes() answers this instead of asking the file system. */
+  freeBytesOverride?: number;
 
   constructor(private readonly inner: FileIO) {}
 
@@ -114,7 +116,7 @@ export class FaultFileIO implements FileIO {
   }
 
   freeBytes(path: string): Promise<number> {
-    return this.inner.freeBytes(path);
+    return this.freeBytesOverride !== undefined ? Promise.resolve(this.freeBytesOverride) : this.inner.freeBytes(path);
   }
 }
 

@@ -1,0 +1,241 @@
+// The engine through its public interface: durability modes, faults, damaged snapshots and segments,
+// repair, retention, the cardinality limit and compaction's disk-space check.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from './engine';
+import { FaultFileIO } from './fs/fault-io';
+import { NodeFileIO } from './fs/node-io';
+import { CorruptionError, DiskFullError, EngineFailedError } from './model/errors';
+import { EngineOptions } from './model/options';
+import { EngineLogger } from './model/types';
+import { WAL_HEADER_BYTES, walPath } from './wal/files';
+import { FRAME_HEADER_BYTES } from './encoding/frame';
+import { HEADER_SIZE } from './segment/layout';
+
+const H = 3_600_000;
+const T = Date.UTC(2026, 10, 1);
+
+function logger(): EngineLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (level: string) => (obj: object, msg: string) => lines.push(`${level} ${msg} ${JSON.stringify(obj)}`);
+  return { lines, info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+describe('Engine', () => {
+  let dir: string;
+  const open = (o: Partial<EngineOptions> = {}) => Engine.open({ dataDir: dir, snapshotIntervalMs: 0, compactionIntervalMs: 0, ...o });
+  const write = (e: Engine, metric: string, ts: number[], vs: number[] = ts.map((t) => t / 1000), labels: Record<string, string> = {}) =>
+    e.write([{ labels: { __name__: metric, ...labels }, timestamps: ts, values: vs }]);
+  const values = async (e: Engine, metric = 'm') => {
+    const r = await e.select({ matchers: [{ name: '__name__', op: '=', value: metric }], start: 0, end: T + 1000 * H });
+    return r.flatMap((s) => [...s.timestamps].map((t, i) => [t, s.values[i]]));
+  };
+
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ss-engine-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([{ mode: 'fsync' as const }, { mode: 'interval' as const, intervalMs: 5 }, { mode: 'none' as const }])('keeps writes across a restart with durability %j', async (durability) => {
+    const e = await open({ durability });
+    await Promise.all([write(e, 'm', [T]), write(e, 'm', [T + 1]), write(e, 'm', [T + 2])]);
+    expect(e.stats().wal.fsyncs).toBe(durability.mode === 'none' ? 0 : e.stats().wal.fsyncs);
+    await e.close();
+    const again = await open();
+    expect(await values(again)).toEqual([[T, T / 1000], [T + 1, (T + 1) / 1000], [T + 2, (T + 2) / 1000]]);
+    await again.close();
+  });
+
+  it('refuses a second process on the same directory', async () => {
+    const e = await open();
+    writeFileSync(join(dir, 'LOCK'), `${process.ppid}\n`);
+    await expect(open()).rejects.toThrow(/in use by process/);
+    await e.close();
+  });
+
+  it('rejects writes while the disk is full, keeps reads working, and writes again once space returns', async () => {
+    const io = new FaultFileIO(new NodeFileIO());
+    const e = await open({ io });
+    await write(e, 'm', [T]);
+    const spaceBack = io.inject({ op: 'write', path: '.wal', code: 'ENOSPC', partialBytes: 3 });
+    await expect(write(e, 'm', [T + 1])).rejects.toBeInstanceOf(DiskFullError);
+    expect(await values(e)).toEqual([[T, T / 1000]]);
+    spaceBack();
+    await write(e, 'm', [T + 2]);
+    await e.close();
+    const again = await open();
+    expect(await values(again)).toEqual([[T, T / 1000], [T + 2, (T + 2) / 1000]]);
+    await again.close();
+  });
+
+  it('acknowledges nothing more after a failed fsync, and recovers what was acknowledged on restart', async () => {
+    const io = new FaultFileIO(new NodeFileIO());
+    const e = await open({ io });
+    await write(e, 'm', [T]);
+    io.inject({ op: 'sync', path: '.wal', code: 'EIO', times: 1 });
+    await expect(write(e, 'm', [T + 1])).rejects.toBeInstanceOf(EngineFailedError);
+    await expect(write(e, 'm', [T + 2])).rejects.toBeInstanceOf(EngineFailedError);
+    await e.close();
+    const again = await open();
+    expect((await values(again)).map(([t]) => t)).toContain(T);
+    expect((await values(again)).map(([t]) => t)).not.toContain(T + 2);
+    await again.close();
+  });
+
+  it('falls back to the previous snapshot plus the WAL when the newest snapshot is damaged', async () => {
+    const e = await open();
+    await write(e, 'm', [T]);
+    await e.snapshot();
+    await write(e, 'm', [T + 1]);
+    await e.snapshot();
+    await write(e, 'm', [T + 2]);
+    await e.close(); // a third snapshot; the two newest are kept
+    const snaps = readdirSync(join(dir, 'snapshots')).sort();
+    expect(snaps).toHaveLength(2);
+    const newest = join(dir, 'snapshots', snaps[1]);
+    const buf = readFileSync(newest);
+    buf[buf.length - 5] ^= 0xff;
+    writeFileSync(newest, buf);
+    const log = logger();
+    const again = await open({ logger: log });
+    expect(await values(again)).toEqual([[T, T / 1000], [T + 1, (T + 1) / 1000], [T + 2, (T + 2) / 1000]]);
+    expect(log.lines.some((l) => l.startsWith('warn snapshot is damaged'))).toBe(true);
+    expect(readdirSync(join(dir, 'snapshots')).some((n) => n.endsWith('.damaged'))).toBe(true);
+    await again.close();
+  });
+
+  it('stops at damage in the middle of the WAL, and with repair sets it aside and keeps the rest', async () => {
+    const e = await open({ durability: { mode: 'fsync' } });
+    for (let i = 0; i < 3; i++) await write(e, 'm', [T + i]);
+    // Simulate a crash: no close, so no snapshot; release the lock by hand.
+    rmSync(join(dir, 'LOCK'));
+    const path = walPath(join(dir, 'wal'), 1);
+    const buf = readFileSync(path);
+    const second = WAL_HEADER_BYTES + FRAME_HEADER_BYTES + buf.readUInt32LE(WAL_HEADER_BYTES);
+    buf[second + FRAME_HEADER_BYTES + 3] ^= 0x10; // the payload of the second record
+    writeFileSync(path, buf);
+    const err = await open().catch((x) => x);
+    expect(err).toBeInstanceOf(CorruptionError);
+    expect(err.message).toContain(path);
+    const log = logger();
+    const repaired = await open({ repair: true, logger: log });
+    expect((await values(repaired)).length).toBe(2);
+    expect(log.lines.some((l) => l.includes('set a damaged WAL region aside'))).toBe(true);
+    expect(readdirSync(join(dir, 'wal', 'damaged'))).toHaveLength(1);
+    await repaired.close();
+    await e.close().catch(() => undefined);
+  });
+
+  it('answers a flipped byte in a segment block with a corruption error naming file and offset', async () => {
+    const e = await open();
+    await write(e, 'm', Array.from({ length: 100 }, (_, i) => T + i * 1000));
+    await e.flush();
+    await e.close();
+    const seg = readdirSync(join(dir, 'segments'))[0];
+    const path = join(dir, 'segments', seg);
+    const buf = readFileSync(path);
+    buf[HEADER_SIZE + 3] ^= 0x01; // inside the first block
+    writeFileSync(path, buf);
+    const again = await open();
+    const err = await values(again).catch((x) => x);
+    expect(err).toBeInstanceOf(CorruptionError);
+    expect(err.file).toBe(path);
+    await again.close();
+  });
+
+  it('rejects new series beyond the cardinality limit while existing series keep being written', async () => {
+    const e = await open({ maxSeries: 2 });
+    await write(e, 'm', [T], [1], { d: 'a' });
+    await write(e, 'm', [T], [1], { d: 'b' });
+    const r = await e.write([
+      { labels: { __name__: 'm', d: 'c' }, timestamps: [T], values: [1] },
+      { labels: { __name__: 'm', d: 'a' }, timestamps: [T + 1], values: [2] },
+    ]);
+    expect(r.accepted).toBe(1);
+    expect(r.byReason).toEqual({ cardinality_limit: 1 });
+    expect(r.rejections[0].message).toMatch(/series limit of 2/);
+    expect(e.stats().ingest.rejectedSamples).toEqual({ cardinality_limit: 1 });
+    await e.close();
+  });
+
+  describe('retention', () => {
+    let now = T;
+    const clock = () => now;
+    beforeEach(() => (now = T));
+
+    it('rejects samples older than the watermark and hides data at once as it expires', async () => {
+      const e = await open({ now: clock, retention: { maxAgeMs: 10 * H, rules: [{ metric: 'vibration_*', maxAgeMs: 2 * H }] } });
+      // The watermark itself is kept; one millisecond older is not.
+      const r = await e.write([
+        { labels: { __name__: 'temp' }, timestamps: [T - 10 * H - 1, T - 10 * H, T - H], values: [1, 2, 3] },
+        { labels: { __name__: 'vibration_x' }, timestamps: [T - 3 * H, T - 2 * H - 1, T - H], values: [1, 2, 3] },
+      ]);
+      expect(r.accepted).toBe(3);
+      expect(r.byReason).toEqual({ out_of_retention: 3 });
+      expect(await values(e, 'temp')).toEqual([[T - 10 * H, 2], [T - H, 3]]);
+      expect(await values(e, 'vibration_x')).toEqual([[T - H, 3]]);
+      now = T + 30 * 60_000; // vibration's T - H sample is still inside; temp's T - 10 H no longer
+      expect(await values(e, 'temp')).toEqual([[T - H, 3]]);
+      now = T + 2 * H;
+      expect(await values(e, 'vibration_x')).toEqual([]);
+      expect(await e.labelValues('__name__', {})).toEqual(['temp', 'vibration_x']);
+      await e.flush();
+      await e.compact();
+      // vibration_x has no data left anywhere: it is forgotten.
+      expect(await e.labelValues('__name__', {})).toEqual(['temp']);
+      await e.close();
+    });
+
+    it('drops whole expired segments, and the oldest ones past the size limit', async () => {
+      const e = await open({ now: clock, retention: { maxAgeMs: 100 * H } });
+      for (let day = 0; day < 3; day++) {
+        await write(e, 'm', Array.from({ length: 50 }, (_, i) => T - (90 - day * 24) * H + i * 60_000));
+        await e.flush();
+      }
+      expect(e.stats().segments.count).toBe(3);
+      now = T + 20 * H; // the first flush (T - 90 H .. ) is now entirely older than 100 h
+      await e.compact();
+      const days = new Set((await values(e)).map(([t]) => Math.floor((t - (T - 90 * H)) / (24 * H))));
+      expect([...days]).toEqual([1, 2]);
+      await e.close();
+      const bytes = readdirSync(join(dir, 'segments')).length;
+      expect(bytes).toBeGreaterThan(0);
+      const small = await open({ now: clock, retention: { maxAgeMs: 100 * H, maxBytes: 1 } });
+      await small.compact();
+      expect(small.stats().segments.count).toBe(0);
+      expect(await values(small)).toEqual([]);
+      await small.close();
+    });
+  });
+
+  it('does not compact without disk room for its output, and loses nothing', async () => {
+    const io = new FaultFileIO(new NodeFileIO());
+    const log = logger();
+    const e = await open({ io, logger: log });
+    for (let i = 0; i < 3; i++) {
+      await write(e, 'm', [T + i]);
+      await e.flush();
+    }
+    io.freeBytesOverride = 1000;
+    await e.compact();
+    expect(e.stats().compaction).toMatchObject({ runs: 0, skippedForSpace: 1 });
+    expect(log.lines.some((l) => l.includes('compaction skipped'))).toBe(true);
+    io.freeBytesOverride = undefined;
+    await e.compact();
+    expect(e.stats().compaction.runs).toBe(1);
+    expect(e.stats().segments.count).toBe(1);
+    expect((await values(e)).length).toBe(3);
+    await e.close();
+  });
+
+  it('reports recovery progress and figures in its log', async () => {
+    const e = await open();
+    await write(e, 'm', [T]);
+    rmSync(join(dir, 'LOCK'));
+    const log = logger();
+    const again = await open({ logger: log });
+    expect(log.lines.some((l) => l.startsWith('info replayed WAL file') && l.includes('"records":1'))).toBe(true);
+    expect(log.lines.some((l) => l.startsWith('info engine ready'))).toBe(true);
+    await again.close();
+    await e.close().catch(() => undefined);
+  });
+});
