@@ -1,7 +1,7 @@
 // Validates docker-compose.yml with the docker-compose binary (which needs no Docker engine), and
 // checks it against what it runs: the Grafana version the plugin requires and the sidecar's flags.
 import { spawnSync } from 'child_process';
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 
 import { OPTIONS } from '../../sidecar/src/config/config';
@@ -55,10 +55,19 @@ describe('docker-compose.yml', () => {
     expect(serviceBlock('sidecar')).toMatch(/- --host\n\s+- 0\.0\.0\.0\n/);
   });
 
-  it('points the demo fleet at the sidecar with the write token', () => {
+  it('points the demo fleet at the sidecar with the write token, using flags the fleet knows', () => {
     const fleet = serviceBlock('fleet');
     expect(fleet).toContain('- sidecar/dist/fleet/cli.js');
     expect(flagsOf(fleet)).toEqual(['--url', '--devices', '--token']);
-    expect(fleet).toMatch(/- --token\n\s+- \$\{SENSORSTORE_WRITE_TOKEN/);
+    const cli = join(repoRoot, 'sidecar', 'dist', 'fleet', 'cli.js');
+    if (!existsSync(cli)) {
+      throw new Error(`${cli} is missing: build the sidecar first (npm run build -w sidecar)`);
+    }
+    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    for (const flag of flagsOf(fleet)) {
+      expect(help.stdout).toMatch(new RegExp(`^\\s+${flag} `, 'm'));
+    }
+    expect(fleet).toMatch(/- --token\n\s+- \$\{SENSORSTORE_TOKEN_WRITE/);
   });
 });
