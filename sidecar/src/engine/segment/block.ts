@@ -70,20 +70,16 @@ export function encodeBlock(w: ByteWriter, ts: Float64Array, vals: Float64Array,
   encodeValues(w, vals, from, n);
 }
 
-/** Number of samples in a block payload, read from its first bytes. */
-export function blockCount(payload: Uint8Array): number {
-  return new ByteReader(payload).uvarint();
-}
-
 /**
  * Decodes a block payload into timestamps/values[at, at+count) and returns count. Throws
- * MalformedError (offset within the payload) if the payload is not a well-formed block, and
- * RangeError if the output arrays are too short.
+ * MalformedError (offset within the payload) if the payload is not a well-formed block or does
+ * not hold `expectedCount` samples (when given), and RangeError if the output arrays are too short.
  */
-export function decodeBlock(payload: Uint8Array, timestamps: Float64Array, values: Float64Array, at = 0): number {
+export function decodeBlock(payload: Uint8Array, timestamps: Float64Array, values: Float64Array, at = 0, expectedCount?: number): number {
   const r = new ByteReader(payload);
   const n = r.uvarint();
   if (n === 0) r.fail('empty block', 0);
+  if (expectedCount !== undefined && n !== expectedCount) r.fail(`block holds ${n} samples, its index entry ${expectedCount}`, 0);
   if (at + n > timestamps.length || at + n > values.length) {
     throw new RangeError(`a block of ${n} samples does not fit the output arrays at ${at}`);
   }

@@ -233,9 +233,12 @@ export class SegmentReader {
    */
   decodeBlock(ref: BlockRef, payload: Uint8Array, timestamps: Float64Array, values: Float64Array, at = 0): number {
     const meta = this.blockMeta(ref);
+    if (at + meta.count > timestamps.length || at + meta.count > values.length) {
+      throw new RangeError(`a block of ${meta.count} samples does not fit the output arrays at ${at}`);
+    }
     let n: number;
     try {
-      n = decodeBlock(payload, timestamps, values, at);
+      n = decodeBlock(payload, timestamps, values, at, meta.count);
     } catch (err) {
       if (err instanceof MalformedError) throw new CorruptionError(this.path, meta.offset + err.offset, `block: ${err.detail}`);
       throw err;
