@@ -160,4 +160,20 @@ describe(`segment damage (SEED=${seed})`, () => {
       { seed, numRuns: 400 },
     );
   });
+
+  it('never crashes or hangs on a malformed index whose CRC matches', async () => {
+    const index = regions.find((r) => r.name === 'index')!;
+    const edits = fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 4 });
+    await fc.assert(
+      fc.asyncProperty(edits, async (list) => {
+        const damaged = Uint8Array.from(intact);
+        for (const [at, byte] of list) damaged[index.start + (at % (index.end - index.start))] = byte;
+        new DataView(damaged.buffer).setUint32(index.end, crc32(damaged.subarray(index.start, index.end)), true);
+        install(damaged);
+        const err = await readAll(path);
+        if (err !== undefined) expectCorruptionIn(err, path, HEADER_SIZE, intact.length - 1, 'garbage in the index');
+      }),
+      { seed, numRuns: 400 },
+    );
+  });
 });
