@@ -5,7 +5,7 @@ import { RunResult } from './run';
 import { TargetId } from './targets/target';
 
 type Peer = 'influxdb' | 'prometheus';
-type Unit = 'rate' | 'cpu' | 'mib' | 'perSample' | 'ms' | 's';
+type Unit = 'rate' | 'perCpu' | 'cpu' | 'mib' | 'perSample' | 'ms' | 's';
 
 interface Row {
   key: string;
@@ -18,14 +18,16 @@ interface Row {
 
 const BOTH: Peer[] = ['influxdb', 'prometheus'];
 
-const UNIT_NAMES: Record<Unit, string> = { rate: 'samples/s', cpu: 'CPU-s', mib: 'MiB', perSample: 'bytes/sample', ms: 'ms', s: 's' };
+const UNIT_NAMES: Record<Unit, string> = { rate: 'samples/s', perCpu: 'samples/CPU-s', cpu: 'CPU-s', mib: 'MiB', perSample: 'bytes/sample', ms: 'ms', s: 's' };
 
 export const ROWS: Row[] = [
   { key: 'ingest.lp.rate', label: 'Ingest, line protocol', unit: 'rate', peers: ['influxdb'] },
   { key: 'ingest.lp.cpu', label: 'Server CPU for that ingest', unit: 'cpu', peers: ['influxdb'] },
+  { key: 'ingest.lp.perCpu', label: 'Samples per server CPU-second', unit: 'perCpu', peers: ['influxdb'] },
   { key: 'ingest.lp.rss', label: 'Peak RSS by the end of that ingest', unit: 'mib', peers: ['influxdb'] },
   { key: 'ingest.rw.rate', label: 'Ingest, remote write', unit: 'rate', peers: ['prometheus'] },
   { key: 'ingest.rw.cpu', label: 'Server CPU for that ingest', unit: 'cpu', peers: ['prometheus'] },
+  { key: 'ingest.rw.perCpu', label: 'Samples per server CPU-second', unit: 'perCpu', peers: ['prometheus'] },
   { key: 'ingest.rw.rss', label: 'Peak RSS by the end of that ingest', unit: 'mib', peers: ['prometheus'] },
   { key: 'disk.bytesPerSample', label: 'On disk once settled', unit: 'perSample', peers: BOTH },
   ...(['q1', 'q2', 'q3', 'q4', 'q5'] as const).flatMap((q) => [
@@ -79,6 +81,7 @@ export function aggregate(runs: RunResult[]): Record<string, Partial<Record<Targ
 export function formatValue(value: number, unit: Unit): string {
   switch (unit) {
     case 'rate':
+    case 'perCpu':
       return Math.round(value).toLocaleString('en-US');
     case 'mib':
       return (value / 2 ** 20).toFixed(0);

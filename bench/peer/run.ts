@@ -56,6 +56,9 @@ class Recorder {
   ingest(prefix: string, target: TargetId, f: IngestFigures): void {
     this.set(`${prefix}.rate`, target, f.samplesPerSecond);
     this.set(`${prefix}.cpu`, target, f.cpuSeconds);
+    // Per CPU-second holds up better than per second when other processes share the machine; the
+    // floor is /proc's resolution of one clock tick, which tiny ingests can stay under.
+    this.set(`${prefix}.perCpu`, target, f.samples / Math.max(f.cpuSeconds, 0.01));
     this.set(`${prefix}.rss`, target, f.peakRssBytes);
   }
 }
