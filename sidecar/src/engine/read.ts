@@ -69,10 +69,28 @@ export async function readParts(
   bucketing: Bucketing | undefined,
   each: (range: SeriesRange, parts: Part[]) => void,
 ): Promise<void> {
+  const scratch = new Scratch();
   for (let from = 0; from < ranges.length; from += BATCH_SERIES) {
     const batch = ranges.slice(from, from + BATCH_SERIES).map((r) => plan(sources, r, bucketing));
     const payloads = await fetchBlocks(batch);
-    for (const p of batch) each(p.range, assemble(p, payloads));
+    for (const p of batch) each(p.range, assemble(p, payloads, scratch));
+  }
+}
+
+/**
+ * Decoded blocks of the series being assembled, reused from series to series: allocating two typed
+ * arrays per block cost more than decoding them. Parts handed to `each` are valid only during the call.
+ */
+class Scratch {
+  timestamps = new Float64Array(4096);
+  values = new Float64Array(4096);
+
+  ensure(n: number): void {
+    if (n <= this.timestamps.length) return;
+    let size = this.timestamps.length;
+    while (size < n) size *= 2;
+    this.timestamps = new Float64Array(size);
+    this.values = new Float64Array(size);
   }
 }
 
@@ -135,8 +153,17 @@ async function fetchBlocks(batch: readonly Pending[]): Promise<Map<LiveSegment, 
   return out;
 }
 
-function assemble(p: Pending, payloads: Map<LiveSegment, Uint8Array[]>): Part[] {
+function assemble(p: Pending, payloads: Map<LiveSegment, Uint8Array[]>, scratch: Scratch): Part[] {
   const { start, end } = p.range;
+  let needed = 0;
+  p.sources.forEach((src, position) => {
+    if (src.kind !== 'segment') return;
+    for (const w of p.blocks.get(position) ?? []) if (!w.summary) needed += src.seg.reader.blockMeta(w.ref).count;
+  });
+  scratch.ensure(needed);
+  const ts = scratch.timestamps;
+  const vs = scratch.values;
+  let at = 0;
   const parts: Part[] = [];
   p.sources.forEach((src, position) => {
     if (src.kind === 'mem') {
@@ -149,12 +176,10 @@ function assemble(p: Pending, payloads: Map<LiveSegment, Uint8Array[]>): Part[] 
         parts.push(w.summary);
         continue;
       }
-      const meta = src.seg.reader.blockMeta(w.ref);
-      const ts = new Float64Array(meta.count);
-      const vs = new Float64Array(meta.count);
-      src.seg.reader.decodeBlock(w.ref, got![w.slot], ts, vs);
-      const run = sliceRun({ timestamps: ts, values: vs, from: 0, to: meta.count }, start, end);
+      const n = src.seg.reader.decodeBlock(w.ref, got![w.slot], ts, vs, at);
+      const run = sliceRun({ timestamps: ts, values: vs, from: at, to: at + n }, start, end);
       if (run.to > run.from) parts.push(run);
+      at += n;
     }
   });
   if (p.disjoint) return parts;
@@ -163,7 +188,7 @@ function assemble(p: Pending, payloads: Map<LiveSegment, Uint8Array[]>): Part[] 
   return merged.timestamps.length ? [{ timestamps: merged.timestamps, values: merged.values, from: 0, to: merged.timestamps.length }] : [];
 }
 
-/** Joins a series' runs (disjoint, in time order) into one pair of arrays. */
+/** Joins a series' runs (disjoint, in time order) into one pair of fresh arrays the caller may keep. */
 export function joinRuns(parts: readonly Part[]): { timestamps: Float64Array; values: Float64Array } {
   const runs = parts as SampleRun[];
   if (runs.length === 1) {
