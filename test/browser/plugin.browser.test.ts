@@ -110,6 +110,15 @@ describe('the built plugin in Chromium', () => {
     return offered.map((text) => text.trim());
   }
 
+  /** How many times the panel ran its query so far (the host page counts). */
+  async function queryRuns(): Promise<number> {
+    return Number(await page.getByTestId('query-runs').getAttribute('data-runs'));
+  }
+
+  async function waitForRuns(count: number): Promise<void> {
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="query-runs"]')?.getAttribute('data-runs')) >= n, count);
+  }
+
   it('loads through SystemJS and renders the settings page', async () => {
     await step('load', async () => {
       await page.goto(host.url);
@@ -150,15 +159,24 @@ describe('the built plugin in Chromium', () => {
       await page.locator('[data-testid="result-table"]').nth(3).waitFor();
       expect(await page.locator('[data-testid="result-table"]').count()).toBe(4);
 
+      const runsWithMetric = await queryRuns();
+      expect(runsWithMetric).toBe(1);
+
+      // Adding a filter and picking its label does not run the query; picking the value does.
       await page.locator('#sensorstore-A-filter-add').click();
       const labels = await pick('#sensorstore-A-filter-0-label', '', 'site');
       expect(labels).toEqual(['device', 'kind', 'site']);
+      expect(await queryRuns()).toBe(runsWithMetric);
       const sites = await pick('#sensorstore-A-filter-0-value', '', 'paris');
       expect(sites).toEqual(['berlin', 'paris']);
+      await waitForRuns(runsWithMetric + 1);
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-table"]').length === 2);
 
+      // Typing a legend runs nothing until the field is left.
       await page.locator('#sensorstore-A-legend').fill('{{device}} {{site}}');
+      expect(await queryRuns()).toBe(runsWithMetric + 1);
       await page.locator('#sensorstore-A-legend').blur();
+      await waitForRuns(runsWithMetric + 2);
       const tables = page.locator('[data-testid="result-table"]');
       await tables.filter({ hasText: 'd3 paris' }).waitFor();
       await tables.filter({ hasText: 'd4 paris' }).waitFor();

@@ -19,14 +19,17 @@ interface Props {
 
 const opOptions: Array<ComboboxOption<MatcherOp>> = MATCHER_OPS.map((op) => ({ label: op, value: op }));
 
-function isComplete(matcher: LabelMatcher): boolean {
-  return matcher.name !== '';
-}
-
 export function MatchersEditor({ datasource, range, metric, matchers, onChange, idPrefix }: Props) {
   const update = (index: number, patch: Partial<LabelMatcher>) => {
     const next = matchers.map((matcher, i) => (i === index ? { ...matcher, ...patch } : matcher));
-    onChange(next, isComplete(next[index]));
+    const changed = next[index];
+    if (JSON.stringify(changed) === JSON.stringify(matchers[index])) {
+      return;
+    }
+    // Picking a label alone does not run the query; picking its value (or operator) does. An empty
+    // value is a real filter (the label is absent) once the user chose it.
+    const complete = changed.name !== '' && (patch.value !== undefined || patch.op !== undefined || changed.value !== '');
+    onChange(next, complete);
   };
   const remove = (index: number) => onChange(matchers.filter((_m, i) => i !== index), true);
   const add = () => onChange([...matchers, { name: '', op: '=', value: '' }], false);

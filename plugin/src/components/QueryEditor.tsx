@@ -1,7 +1,7 @@
 // The query editor: metric, label filters, aggregation, grouping, fill, resolution, legend, mode.
 import { QueryEditorProps } from '@grafana/data';
 import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineLabel, Input, MultiCombobox, RadioButtonGroup, Stack } from '@grafana/ui';
-import { ChangeEvent, useMemo } from 'react';
+import { ChangeEvent, useMemo, useRef } from 'react';
 
 import type { DataSource } from '../datasource';
 import { formatStep } from '../query/step';
@@ -33,8 +33,19 @@ function usedStepMs(props: Props): number | undefined {
 export function QueryEditor(props: Props) {
   const { datasource, query, onChange, onRunQuery, range } = props;
   const mode = query.mode ?? 'series';
+  // The query as last sent to onChange: a picker can report one selection several times before the
+  // new query comes back as a prop, and that must neither lose edits nor run the query again.
+  const latest = useRef(query);
+  latest.current = query;
   const change = (patch: Partial<SensorstoreQuery>, run: boolean) => {
-    onChange({ ...query, ...patch });
+    const base = latest.current;
+    const changed = (Object.keys(patch) as Array<keyof SensorstoreQuery>).some((key) => JSON.stringify(patch[key]) !== JSON.stringify(base[key]));
+    if (!changed) {
+      return;
+    }
+    const next = { ...base, ...patch };
+    latest.current = next;
+    onChange(next);
     if (run) {
       onRunQuery();
     }

@@ -173,7 +173,8 @@ function Panel({ plugin, datasource, config }: PanelProps) {
   const [frames, setFrames] = useState<DataFrame[]>([]);
   const [errors, setErrors] = useState<string[]>([]);
   const [runs, setRuns] = useState(0);
-  const range: TimeRange = { from: dateTime(config.fromMs), to: dateTime(config.toMs), raw: { from: dateTime(config.fromMs), to: dateTime(config.toMs) } };
+  // Grafana hands editors the same range object until the time range changes.
+  const [range] = useState<TimeRange>(() => ({ from: dateTime(config.fromMs), to: dateTime(config.toMs), raw: { from: dateTime(config.fromMs), to: dateTime(config.toMs) } }));
 
   const run = async (current: DataQuery) => {
     if (datasource.filterQuery && !datasource.filterQuery(current)) {
