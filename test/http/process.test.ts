@@ -145,3 +145,46 @@ describe('configuration and start-up', () => {
     }
   });
 });
+
+describe('decode workers', () => {
+  it('store exactly what each request carried, across workers and requests, and refuse with the same codes', async () => {
+    const sidecar = await startSidecar({ args: ['--ingest-workers', '2', '--max-samples-per-request', '300'] });
+    try {
+      // Requests in parallel land on both workers; series repeat, so each worker's cache and the
+      // main thread's table of its series ids are used again.
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, r) => {
+          const lines = Array.from({ length: 50 }, (_, i) => `load,device=d${i % 25} value=${r * 100 + i} ${T0 + r * 1000 + i}`).join('\n');
+          const lp = await fetch(`${sidecar.url}/write?precision=ms`, { method: 'POST', body: lines });
+          expect(lp.status).toBe(204);
+          const series = Array.from({ length: 5 }, (_, d) => ({
+            labels: [{ name: '__name__', value: 'rw_load' }, { name: 'device', value: `d${d}` }],
+            samples: [{ value: r + d / 10, timestamp: T0 + r }],
+          }));
+          const rw = await fetch(`${sidecar.url}/api/v1/write`, { method: 'POST', headers: REMOTE_WRITE_HEADERS, body: new Uint8Array(encodeWriteRequest(series)) });
+          expect(rw.status).toBe(204);
+        }),
+      );
+      const load = await rawSeries(sidecar.url, 'load', T0, T0 + 100_000);
+      expect(load).toHaveLength(25);
+      for (const s of load) {
+        const d = Number(s.labels.device.slice(1));
+        const expected = Array.from({ length: 20 }, (_, r) => [r * 100 + d, r * 100 + d + 25]).flat();
+        expect(s.values).toEqual(expected);
+      }
+      const rw = await rawSeries(sidecar.url, 'rw_load', T0, T0 + 100);
+      expect(rw.map((s) => s.values)).toEqual(Array.from({ length: 5 }, (_, d) => Array.from({ length: 20 }, (_, r) => r + d / 10)));
+
+      const tooMany = await fetch(`${sidecar.url}/write?precision=ms`, { method: 'POST', body: Array.from({ length: 301 }, (_, i) => `x value=1 ${i}`).join('\n') });
+      expect(tooMany.status).toBe(413);
+      expect(await tooMany.json()).toMatchObject({ code: 'TOO_MANY_SAMPLES' });
+      const broken = await fetch(`${sidecar.url}/api/v1/write`, { method: 'POST', headers: REMOTE_WRITE_HEADERS, body: 'not snappy' });
+      expect(broken.status).toBe(400);
+      const partial = await fetch(`${sidecar.url}/write?precision=ms`, { method: 'POST', body: 'x value=1 1\nx value=oops 2\n' });
+      expect(await partial.json()).toMatchObject({ code: 'PARTIAL_WRITE', details: { lineErrors: [{ line: 2 }] } });
+    } finally {
+      expect(await sidecar.stop()).toBe(0);
+      removeDir(sidecar.dataDir);
+    }
+  });
+});

@@ -2,6 +2,7 @@
 // key, default and validation. Precedence: command-line flag > environment > config file > default.
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
@@ -32,6 +33,7 @@ export interface SidecarConfig {
   queryTimeoutMs: number;
   maxConcurrentWrites: number;
   maxConcurrentQueries: number;
+  ingestWorkers: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 }
 
@@ -84,6 +86,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'queryTimeoutMs', flag: 'query-timeout', kind: 'duration', description: 'longest a query may run (503 QUERY_TIMEOUT beyond)', defaultText: '30s' },
   { key: 'maxConcurrentWrites', flag: 'max-concurrent-writes', kind: 'int', description: 'write requests processed at once (429 beyond)', defaultText: '64' },
   { key: 'maxConcurrentQueries', flag: 'max-concurrent-queries', kind: 'int', description: 'queries processed at once (429 beyond)', defaultText: '32' },
+  {
+    key: 'ingestWorkers',
+    flag: 'ingest-workers',
+    kind: 'int',
+    description: 'threads that parse line protocol and remote write, beside the main thread (0: parse on the main thread)',
+    defaultText: 'CPU cores - 1, at least 1',
+  },
   { key: 'logLevel', flag: 'log-level', kind: 'string', description: 'trace, debug, info, warn, error, fatal or silent', defaultText: 'info' },
 ];
 
@@ -95,6 +104,11 @@ export function envName(spec: OptionSpec): string {
 /** `retention-rule` → `retentionRule`, the option's key in a config file. */
 export function fileKey(spec: OptionSpec): string {
   return spec.flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Every core but the one the main thread needs decodes ingest bodies. */
+function defaultIngestWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 const positiveInt = z.number().int().positive();
@@ -143,6 +157,7 @@ const schema = z.object({
   queryTimeoutMs: positiveInt.default(30_000),
   maxConcurrentWrites: positiveInt.default(64),
   maxConcurrentQueries: positiveInt.default(32),
+  ingestWorkers: z.number().int().min(0).max(64).default(defaultIngestWorkers()),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

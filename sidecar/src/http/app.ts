@@ -7,6 +7,7 @@ import { Logger } from 'pino';
 import { TokenChecker } from './auth';
 import { EngineGate } from './engine-gate';
 import { HttpError, toHttpError } from './errors';
+import { IngestDecoder, createIngestDecoder } from './ingest/decode-pool';
 import { ingestRouter } from './ingest/routes';
 import { ConcurrencyGate } from './limits';
 import { SidecarMetrics } from './metrics';
@@ -32,6 +33,8 @@ export interface SidecarApp {
   auth: TokenChecker;
   /** Requests being answered now (graceful shutdown waits for them). */
   inFlight(): number;
+  /** Where ingest bodies are decoded; closed on shutdown. */
+  decoder: IngestDecoder;
 }
 
 /** Paths that answer Prometheus' error shape instead of ours. */
@@ -78,7 +81,8 @@ export function createApp(deps: AppDeps): SidecarApp {
     res.type(metrics.contentType).send(await metrics.text());
   });
 
-  app.use(ingestRouter({ gate, config, metrics, auth }));
+  const decoder = createIngestDecoder(config.ingestWorkers);
+  app.use(ingestRouter({ gate, config, metrics, auth, decoder }));
   const queries = new ConcurrencyGate(config.maxConcurrentQueries, 'queries');
   app.use(nativeRouter({ gate, config, metrics, auth, queries, version }));
   mountPrometheusApi(app, { gate, config, metrics, auth, queries, version });
@@ -104,7 +108,7 @@ export function createApp(deps: AppDeps): SidecarApp {
     }
   });
 
-  return { app, gate, metrics, auth, inFlight: () => inFlight };
+  return { app, gate, metrics, auth, decoder, inFlight: () => inFlight };
 }
 
 /** Errors raised by express' own body handling (used by mounted routers) as HttpErrors. */

@@ -44,6 +44,7 @@ export async function shutdown(sidecar: SidecarApp, server: Server, drainMs = 30
   }
   server.closeAllConnections();
   await closed;
+  await sidecar.decoder.close();
   const engine = sidecar.gate.peek();
   if (engine) await engine.close();
 }

@@ -5,12 +5,24 @@
 import { HttpError } from '../errors';
 import { LabelSet, SeriesWrite, WriteResult } from '../../engine/model/types';
 
+/** What a batch entry needs of its series: labels, and the engine's ref once known (-1 before). */
+export interface SeriesHandle {
+  readonly labels: LabelSet;
+  ref: number;
+}
+
+let nextSeriesId = 1;
+
 /**
  * A series as the ingest paths cache it, keyed by its raw bytes: its labels (or why they are
  * invalid) and the engine's ref once a write has returned one.
  */
-export class CachedSeries {
+export class CachedSeries implements SeriesHandle {
   ref = -1;
+  /** Unique in this thread; decode workers name series to the main thread by it. */
+  readonly id = nextSeriesId++;
+  /** The decode-worker generation in which the main thread last learnt this series' labels. */
+  announcedIn = -1;
   /** The builder (by its epoch) that last gave this series a slot, and that slot. */
   epoch = 0;
   slot = 0;
@@ -24,11 +36,39 @@ export class CachedSeries {
 
 let nextEpoch = 1;
 
+/** Samples grouped by series: those of series[i] are [offsets[i], offsets[i + 1]) of times/values. */
+export interface BatchColumns {
+  series: CachedSeries[];
+  offsets: Int32Array;
+  times: Float64Array;
+  values: Float64Array;
+}
+
 export interface BuiltBatch {
   batch: SeriesWrite[];
   /** batch[i] holds the samples of series[i]. */
-  series: CachedSeries[];
+  series: SeriesHandle[];
   samples: number;
+}
+
+/** One SeriesWrite per series, viewing the shared columns (no copy). */
+export function toBatch(series: readonly SeriesHandle[], offsets: Int32Array, times: Float64Array, values: Float64Array): BuiltBatch {
+  const batch: SeriesWrite[] = new Array(series.length);
+  for (let s = 0; s < series.length; s++) {
+    const start = offsets[s];
+    const length = offsets[s + 1] - start;
+    const handle = series[s];
+    // A view by constructor: subarray() looks up the species constructor, which costs more than
+    // the rest of a one-sample series.
+    const entry: SeriesWrite = {
+      labels: handle.labels,
+      timestamps: new Float64Array(times.buffer, times.byteOffset + start * 8, length),
+      values: new Float64Array(values.buffer, values.byteOffset + start * 8, length),
+    };
+    if (handle.ref >= 0) entry.ref = handle.ref;
+    batch[s] = entry;
+  }
+  return { batch, series: series as SeriesHandle[], samples: offsets[series.length] };
 }
 
 /** Collects (series, timestamp, value) triples; `build` turns them into one SeriesWrite per series. */
@@ -70,7 +110,9 @@ export class BatchBuilder {
 
   /** Sets the timestamp of every sample added since `from` (line protocol puts it after the fields). */
   setTimes(from: number, t: number): void {
-    this.times.fill(t, from, this.n);
+    // A loop, not fill(): a line has few fields, and the builtin's call costs more than the stores.
+    const times = this.times;
+    for (let i = from; i < this.n; i++) times[i] = t;
   }
 
   /** Forgets the samples added since `from` (a line that turned out invalid). */
@@ -79,6 +121,12 @@ export class BatchBuilder {
   }
 
   build(): BuiltBatch {
+    const columns = this.columns();
+    return toBatch(columns.series, columns.offsets, columns.times, columns.values);
+  }
+
+  /** The samples grouped by series, series without samples (all rolled back) left out. */
+  columns(): BatchColumns {
     const count = new Int32Array(this.series.length + 1);
     for (let i = 0; i < this.n; i++) count[this.slots[i] + 1]++;
     for (let s = 1; s <= this.series.length; s++) count[s] += count[s - 1];
@@ -90,25 +138,14 @@ export class BatchBuilder {
       times[at] = this.times[i];
       values[at] = this.values[i];
     }
-    const batch: SeriesWrite[] = [];
     const series: CachedSeries[] = [];
+    const offsets: number[] = [0];
     for (let s = 0; s < this.series.length; s++) {
-      const start = count[s];
-      const end = count[s + 1];
-      if (end === start) continue; // every sample of it was rolled back
-      const cached = this.series[s];
-      // A view by constructor: subarray() looks up the species constructor, which costs more than
-      // the rest of a one-sample series.
-      const entry: SeriesWrite = {
-        labels: cached.labels,
-        timestamps: new Float64Array(times.buffer, start * 8, end - start),
-        values: new Float64Array(values.buffer, start * 8, end - start),
-      };
-      if (cached.ref >= 0) entry.ref = cached.ref;
-      batch.push(entry);
-      series.push(cached);
+      if (count[s + 1] === count[s]) continue;
+      series.push(this.series[s]);
+      offsets.push(count[s + 1]);
     }
-    return { batch, series, samples: this.n };
+    return { series, offsets: Int32Array.from(offsets), times, values };
   }
 
   private grow(): void {

@@ -37,6 +37,8 @@ export class KeyTable<V> {
   private lengths: number[] = [];
   private hashes: number[] = [];
   private values: V[] = [];
+  /** How often the table was cleared (on reaching maxEntries). */
+  clears = 0;
 
   constructor(private readonly maxEntries = 1_000_000) {
     this.slots = new Int32Array(1024);
@@ -77,6 +79,7 @@ export class KeyTable<V> {
   }
 
   clear(): void {
+    this.clears++;
     this.slots = new Int32Array(1024);
     this.mask = this.slots.length - 1;
     this.arenaUsed = 0;

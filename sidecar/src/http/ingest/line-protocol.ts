@@ -110,6 +110,13 @@ export class LineProtocolParser {
     return state.run();
   }
 
+  /** Grows whenever a cache is cleared, dropping cached series. */
+  get cacheGeneration(): number {
+    let clears = 0;
+    for (const cache of this.caches.values()) clears += cache.clears;
+    return clears;
+  }
+
   private cacheFor(db: string): KeyTable<KeyEntry> {
     let cache = this.caches.get(db);
     if (!cache) {
@@ -467,16 +474,19 @@ export function parseTimestamp(buf: Buffer, start: number, end: number, precisio
   let i = start;
   const negative = buf[i] === MINUS;
   if (negative) i++;
-  const digitsEnd = end;
-  if (i === digitsEnd || digitsEnd - i > 19) return NaN;
-  const cut = Math.max(i, digitsEnd - DIVISOR_DIGITS[precision]);
+  if (i === end || end - i > 19) return NaN;
+  const cut = Math.max(i, end - DIVISOR_DIGITS[precision]);
   let high = 0;
+  for (; i < cut; i++) {
+    const d = buf[i] - DIGIT_0;
+    if (d < 0 || d > 9) return NaN;
+    high = high * 10 + d;
+  }
   let low = 0;
-  for (let k = i; k < digitsEnd; k++) {
-    const c = buf[k];
-    if (c < DIGIT_0 || c > DIGIT_9) return NaN;
-    if (k < cut) high = high * 10 + (c - DIGIT_0);
-    else low = low * 10 + (c - DIGIT_0);
+  for (; i < end; i++) {
+    const d = buf[i] - DIGIT_0;
+    if (d < 0 || d > 9) return NaN;
+    low = low * 10 + d;
   }
   if (TIME_DIVISOR[precision] === 1) high = high * TIME_MULTIPLIER[precision];
   let ms = negative ? -high - (low > 0 ? 1 : 0) : high;

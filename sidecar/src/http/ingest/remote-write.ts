@@ -72,6 +72,11 @@ export class RemoteWriteDecoder {
     this.cache = new KeyTable(maxCachedSeries);
   }
 
+  /** Grows whenever the cache is cleared, dropping cached series. */
+  get cacheGeneration(): number {
+    return this.cache.clears;
+  }
+
   /** @throws HttpError INVALID_REQUEST for bytes that are not a WriteRequest. */
   decode(buf: Buffer, maxSamples: number): DecodedRemoteWrite {
     const out: DecodedRemoteWrite = {

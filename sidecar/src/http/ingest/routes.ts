@@ -6,9 +6,9 @@ import { Request, Response, Router } from 'express';
 
 import { DecodeProblems, storeBatch } from './answer';
 import { BuiltBatch } from './batch';
+import { IngestDecoder } from './decode-pool';
 import { decodeJsonWrite } from './json';
-import { LineProtocolParser, Precision } from './line-protocol';
-import { RemoteWriteDecoder, uncompressSnappy } from './remote-write';
+import { Precision } from './line-protocol';
 import { TokenChecker } from '../auth';
 import { readBody, readJson, readRawBody } from '../body';
 import { EngineGate } from '../engine-gate';
@@ -22,6 +22,8 @@ export interface IngestDeps {
   config: SidecarConfig;
   metrics: SidecarMetrics;
   auth: TokenChecker;
+  /** Decodes line protocol and remote write (in worker threads or inline). */
+  decoder: IngestDecoder;
 }
 
 const V1_PRECISIONS: Record<string, Precision> = { n: 'ns', ns: 'ns', u: 'us', us: 'us', µ: 'us', ms: 'ms', s: 's', m: 'm', h: 'h' };
@@ -48,8 +50,7 @@ export function ingestRouter(deps: IngestDeps): Router {
   const { config, metrics } = deps;
   const router = Router();
   const writes = new ConcurrencyGate(config.maxConcurrentWrites, 'write requests');
-  const lineProtocol = new LineProtocolParser();
-  const remoteWrite = new RemoteWriteDecoder();
+  const { decoder } = deps;
   const write = deps.auth.middleware('write');
 
   /** Runs one write: refuses early when not ready or overloaded, then decodes and stores. */
@@ -63,10 +64,9 @@ export function ingestRouter(deps: IngestDeps): Router {
     });
   };
 
-  const lines = (body: Buffer, precision: Precision, db: string | undefined) => {
-    const parsed = lineProtocol.parse(body, { precision, db, nowMs: Date.now(), maxSamples: config.maxSamplesPerRequest });
-    const problems: DecodeProblems = { rejectedLines: parsed.rejectedLines, lineErrors: parsed.errors };
-    return { built: parsed.builder.build(), problems };
+  const lines = async (body: Buffer, precision: Precision, db: string | undefined) => {
+    const decoded = await decoder.decode({ kind: 'lines', body, precision, db, nowMs: Date.now(), maxSamples: config.maxSamplesPerRequest });
+    return { built: decoded.built, problems: decoded.problems };
   };
 
   router.post(
@@ -100,18 +100,10 @@ export function ingestRouter(deps: IngestDeps): Router {
       }
       const encoding = (req.headers['content-encoding'] ?? 'snappy').toLowerCase();
       if (encoding !== 'snappy') throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `remote write bodies must be snappy-compressed (Content-Encoding: snappy), not ${encoding}`);
-      const raw = await readRawBody(req, config.maxBodyBytes);
-      const decoded = remoteWrite.decode(uncompressSnappy(raw, config.maxBodyBytes), config.maxSamplesPerRequest);
+      const body = await readRawBody(req, config.maxBodyBytes);
+      const decoded = await decoder.decode({ kind: 'remote_write', body, maxSamples: config.maxSamplesPerRequest, maxBodyBytes: config.maxBodyBytes });
       if (decoded.ignoredExemplars > 0) metrics.ingestIgnored.inc({ format: 'remote_write', kind: 'exemplar' }, decoded.ignoredExemplars);
-      const seriesErrors = [...decoded.errors];
-      if (decoded.rejectedHistograms > 0) {
-        seriesErrors.push({ series: '(native histograms)', message: `${decoded.rejectedHistograms} native histogram samples were rejected: only float samples can be stored` });
-      }
-      const problems: DecodeProblems = {
-        rejectedSamples: { invalid_series: decoded.rejectedSamples, unsupported: decoded.rejectedHistograms },
-        seriesErrors,
-      };
-      return { built: decoded.builder.build(), problems };
+      return { built: decoded.built, problems: decoded.problems };
     }),
   );
 
