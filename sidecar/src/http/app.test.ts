@@ -2,6 +2,7 @@
 // and graceful shutdown.
 
 import { ERROR_CODES } from './errors';
+import { CorruptionError, DiskFullError, EngineClosedError, EngineFailedError, IOError, InvalidQueryError } from '../engine/model/errors';
 import { ControlledEngine, until } from './testing/engines';
 import { TestServer, startTestServer } from './testing/serve';
 import { StorageEngine } from '../engine/model/types';
@@ -128,6 +129,35 @@ describe('errors', () => {
   it('has one status per code, from the documented table', () => {
     const statuses = new Set(Object.values(ERROR_CODES).map((e) => e.status));
     expect([...statuses].sort()).toEqual([400, 401, 403, 404, 413, 415, 422, 429, 500, 503, 507]);
+  });
+});
+
+describe('engine errors', () => {
+  it.each([
+    ['write', new DiskFullError('wal/00000002'), 507, 'DISK_FULL', { file: 'wal/00000002' }],
+    ['write', new EngineFailedError('an earlier fsync failed; restart the sidecar'), 500, 'ENGINE_FAILED', undefined],
+    ['write', new IOError('wal/00000002', 'write', { cause: new Error('EIO') }), 500, 'IO_ERROR', { file: 'wal/00000002', op: 'write' }],
+    ['write', new EngineClosedError(), 503, 'SHUTTING_DOWN', undefined],
+    ['write', new Error('something unexpected'), 500, 'INTERNAL', undefined],
+    ['aggregate', new CorruptionError('segments/000012.seg', 4096, 'block checksum mismatch'), 500, 'CORRUPTION', { file: 'segments/000012.seg', offset: 4096 }],
+    ['aggregate', new InvalidQueryError('bad'), 400, 'INVALID_QUERY', undefined],
+  ] as const)('answers %s failing with %s as %d %s', async (method, error, status, code, details) => {
+    const engine = new ControlledEngine();
+    engine.failWith(method, error);
+    const server = await startTestServer({ engine });
+    try {
+      const res =
+        method === 'write'
+          ? await call(server, '/write?precision=ms', { method: 'POST', body: 'm value=1 1' })
+          : await call(server, '/api/native/query', query({ metric: 'm', start: 0, end: 10, step: 1 }));
+      expect(res.status).toBe(status);
+      expect(res.body.code).toBe(code);
+      expect(res.body.message).toContain(error.message.slice(0, 20));
+      if (details) expect(res.body.details).toMatchObject(details);
+      expect((await call(server, '/health')).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
 
