@@ -45,6 +45,21 @@ describe('Engine', () => {
     await again.close();
   });
 
+  it('never numbers a new WAL file below what segments cover, even when crashes left only empty files', async () => {
+    // A "crash" here: the lock is removed and the next engine opens without the first closing.
+    const first = await open();
+    await write(first, 'm', [T]);
+    await first.flush(); // the segments now cover every WAL file below the current one
+    rmSync(join(dir, 'LOCK'));
+    const second = await open(); // the current file and its spare are empty: both are dropped
+    await write(second, 'm', [T + 1]);
+    rmSync(join(dir, 'LOCK'));
+    const third = await open();
+    expect((await values(third)).map(([t]) => t)).toEqual([T, T + 1]);
+    await third.close();
+    for (const e of [first, second]) await e.close().catch(() => undefined);
+  });
+
   it('refuses a second process on the same directory', async () => {
     const e = await open();
     writeFileSync(join(dir, 'LOCK'), `${process.ppid}\n`);
@@ -54,16 +69,29 @@ describe('Engine', () => {
 
   it('rejects writes while the disk is full, keeps reads working, and writes again once space returns', async () => {
     const io = new FaultFileIO(new NodeFileIO());
-    const e = await open({ io });
+    const e = await open({ io, walSegmentBytes: 256 });
     await write(e, 'm', [T]);
-    const spaceBack = io.inject({ op: 'write', path: '.wal', code: 'ENOSPC', partialBytes: 3 });
-    await expect(write(e, 'm', [T + 1])).rejects.toBeInstanceOf(DiskFullError);
-    expect(await values(e)).toEqual([[T, T / 1000]]);
+    await new Promise((r) => setTimeout(r, 20));
+    // The disk fills: preallocated WAL space is used up, and no new WAL file can be created.
+    const spaceBack = io.inject({ op: 'open', path: '.wal', code: 'ENOSPC' });
+    const acked: number[] = [];
+    let rejected = 0;
+    for (let i = 1; i <= 20; i++) {
+      await write(e, 'm', [T + i]).then(
+        () => acked.push(T + i),
+        (err) => {
+          expect(err).toBeInstanceOf(DiskFullError);
+          rejected++;
+        },
+      );
+    }
+    expect(rejected).toBeGreaterThan(0);
+    expect((await values(e)).map(([t]) => t)).toEqual([T, ...acked]);
     spaceBack();
-    await write(e, 'm', [T + 2]);
+    await write(e, 'm', [T + 100]);
     await e.close();
     const again = await open();
-    expect(await values(again)).toEqual([[T, T / 1000], [T + 2, (T + 2) / 1000]]);
+    expect((await values(again)).map(([t]) => t)).toEqual([T, ...acked, T + 100]);
     await again.close();
   });
 

@@ -58,7 +58,7 @@ import { WalWriter } from './wal/writer';
 import { Compactor } from './compaction/compactor';
 
 const DEFAULTS = {
-  walSegmentBytes: 32 * 1024 * 1024,
+  walSegmentBytes: 16 * 1024 * 1024,
   snapshotIntervalMs: 5 * 60_000,
   headMaxSamples: 1_000_000,
   compactionIntervalMs: 60_000,
@@ -163,6 +163,8 @@ export class Engine implements StorageEngine {
         labelsOf: (id) => registry.labels(id),
         apply: (entries) => applyTo.engine!.apply(entries),
         observer: options.observer,
+        logger,
+        minIndex: recovered.replayFrom,
       });
       const compactor = new Compactor({ io, store, partitionMs: opts.partitionMs, logger, observer: options.observer, retention, now });
       const engine = new Engine(io, opts, logger, registry, index, retention, store, manifest, recovered.head, wal, recovered.snapshots, compactor, unlock, options);

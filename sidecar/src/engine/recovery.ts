@@ -36,6 +36,8 @@ export interface RecoveryInput {
 
 export interface RecoveryResult {
   head: Head;
+  /** The WAL index replay started from: the log's next file must not sort below it. */
+  replayFrom: number;
   /** WAL marks of the intact snapshots, newest first. */
   snapshots: number[];
   wal: WalReplayReport;
@@ -132,5 +134,5 @@ export async function recoverHead(input: RecoveryInput): Promise<RecoveryResult>
   if (report.setAsideRecords) {
     logger?.warn({ records: report.setAsideRecords, bytes: report.setAsideBytes, files: report.setAsidePaths }, 'repair set damaged WAL records aside');
   }
-  return { head, snapshots: intact, wal: report, snapshotSamples };
+  return { head, replayFrom, snapshots: intact, wal: report, snapshotSamples };
 }

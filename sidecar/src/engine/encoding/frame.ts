@@ -79,7 +79,10 @@ export function readFrame(buf: Uint8Array, pos: number): FrameRead {
  */
 export function findNextFrame(buf: Uint8Array, from: number): number {
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
-  for (let p = from; p + FRAME_HEADER_BYTES <= buf.length; p++) {
+  // Preallocated space is zeros, which never start a frame: skip it without checksums.
+  const end = endOfNonZero(buf, from);
+  for (let p = from; p + FRAME_HEADER_BYTES <= buf.length && p < end; p++) {
+    if (buf[p] === 0 && buf[p + 1] === 0 && buf[p + 2] === 0 && buf[p + 3] === 0 && buf[p + 12] === 0) continue;
     // Only a position whose header checksum holds is worth a full read.
     if (crc32(buf.subarray(p, p + 12)) !== view.readUInt32LE(p + 12)) continue;
     if (readFrame(buf, p).kind === 'frame') return p;
@@ -87,7 +90,28 @@ export function findNextFrame(buf: Uint8Array, from: number): number {
   return -1;
 }
 
-function allZero(buf: Uint8Array, pos: number): boolean {
-  for (let i = pos; i < buf.length; i++) if (buf[i] !== 0) return false;
+const ZEROS = new Uint8Array(64 * 1024);
+
+/** Whether buf[pos..] is all zero bytes (compared a chunk at a time: preallocated files are large). */
+export function allZero(buf: Uint8Array, pos: number): boolean {
+  for (let i = pos; i < buf.length; i += ZEROS.length) {
+    const n = Math.min(ZEROS.length, buf.length - i);
+    if (Buffer.compare(buf.subarray(i, i + n), ZEROS.subarray(0, n)) !== 0) return false;
+  }
   return true;
+}
+
+/** One past the last non-zero byte at or after `from` (or `from` when there is none). */
+export function endOfNonZero(buf: Uint8Array, from: number): number {
+  let end = buf.length;
+  while (end > from) {
+    const start = Math.max(from, end - ZEROS.length);
+    if (Buffer.compare(buf.subarray(start, end), ZEROS.subarray(0, end - start)) === 0) {
+      end = start;
+      continue;
+    }
+    while (end > start && buf[end - 1] === 0) end--;
+    return end;
+  }
+  return from;
 }

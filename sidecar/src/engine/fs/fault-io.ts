@@ -149,6 +149,12 @@ class FaultHandle implements FileHandle {
     return this.inner.sync();
   }
 
+  /** Counted and faulted as 'sync': to the test, both are "make it durable". */
+  async datasync(): Promise<void> {
+    this.io.check('sync', this.path);
+    return this.inner.datasync();
+  }
+
   async truncate(length: number): Promise<void> {
     this.io.check('truncate', this.path);
     return this.inner.truncate(length);

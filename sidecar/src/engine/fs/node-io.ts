@@ -36,6 +36,10 @@ class NodeFileHandle implements FileHandle {
     return this.fh.sync();
   }
 
+  datasync(): Promise<void> {
+    return this.fh.datasync();
+  }
+
   truncate(length: number): Promise<void> {
     return this.fh.truncate(length);
   }

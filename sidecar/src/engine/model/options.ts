@@ -33,7 +33,7 @@ export interface EngineOptions {
   /** Defaults to the real file system; tests pass a fault-injecting one. */
   io?: FileIO;
   durability?: Durability;
-  /** The WAL rotates to a new file past this size. Default 32 MiB. */
+  /** The WAL rotates to a new file past this size (files are preallocated to it). Default 16 MiB. */
   walSegmentBytes?: number;
   /** A head snapshot is written this often (and on close). Default 5 minutes; 0 disables the timer. */
   snapshotIntervalMs?: number;

@@ -7,6 +7,8 @@ export const WAL_MAGIC = 'SSWL';
 export const WAL_VERSION = 1;
 export const WAL_HEADER_BYTES = 20;
 export const RECORD_BATCH = 1;
+/** Ends a group: replay applies the group's batches only once it sees this frame. */
+export const RECORD_COMMIT = 2;
 
 const NAME_RE = /^(\d{10})\.wal$/;
 

@@ -1,22 +1,25 @@
 // Replays the WAL at start-up, cutting a torn tail and refusing (or, with repair, setting aside)
 // damage anywhere else.
 //
-// What counts as what (see encoding/frame.ts): bytes that stop early at the end of the last file are
-// a torn write — the process or machine stopped mid-append, the record was never acknowledged — and
-// are cut off, with the number of bytes logged. Everything else that does not check out is damage:
-// a complete record with a bad checksum may have been acknowledged, so the engine does not drop it
-// silently; start-up stops with an error naming the file and byte offset. With `repair`, each damaged
-// region (from the bad record to the next intact one) is copied to `wal/damaged/` — never deleted —
-// the file is rewritten without it, and replay goes on with the intact records after it.
+// What counts as what (layout and reasons in FORMAT.md): the log's end is the last file that holds
+// an intact frame. There, a group without its intact commit frame — bytes that stop early, or whose
+// frames do not check out with nothing intact after them — is a torn write: the process or machine
+// stopped mid-write, the group was never acknowledged. It is cut off and the number of bytes
+// dropped is logged; unused preallocated zeros are cut silently, and files after the end (a
+// preallocated spare) are removed. Everything else that does not check out is damage: start-up
+// stops with an error naming the file and byte offset, because a committed group may have been
+// acknowledged. With `repair`, each damaged region (from the bad frame to the next intact one) is
+// copied to `wal/damaged/` — never deleted — the file is rewritten without it, and replay goes on
+// with the intact records after it.
 
 import { join } from 'node:path';
 import { ByteReader } from '../encoding/bytes';
-import { crc32, FRAME_HEADER_BYTES, findNextFrame, readFrame } from '../encoding/frame';
+import { crc32, endOfNonZero, findNextFrame, FRAME_HEADER_BYTES, readFrame } from '../encoding/frame';
 import { ioFailure } from '../fs/errors';
 import { FileIO } from '../fs/io';
 import { CorruptionError } from '../model/errors';
 import { EngineLogger } from '../model/types';
-import { encodeWalHeader, WAL_HEADER_BYTES, walHeaderProblem, walIndexOf, walPath } from './files';
+import { encodeWalHeader, RECORD_COMMIT, WAL_HEADER_BYTES, walHeaderProblem, walIndexOf, walPath } from './files';
 
 export interface WalReplayOptions {
   dir: string;
@@ -27,7 +30,7 @@ export interface WalReplayOptions {
   logger?: EngineLogger;
   /** Called before the records of each file (definitions in a WAL file are file-scoped). */
   onFile(index: number): void;
-  /** Applies one record; throws CorruptionError if its payload is malformed. */
+  /** Applies one committed record; throws CorruptionError if its payload is malformed. */
   onRecord(type: number, payload: ByteReader): void;
 }
 
@@ -48,20 +51,53 @@ interface Region {
   detail: string;
 }
 
+interface Frame {
+  type: number;
+  offset: number;
+  payloadStart: number;
+  end: number;
+}
+
 export async function replayWal(opts: WalReplayOptions): Promise<WalReplayReport> {
   const t0 = performance.now();
   const report: WalReplayReport = { files: 0, records: 0, bytes: 0, tornBytesDropped: 0, setAsideRecords: 0, setAsideBytes: 0, setAsidePaths: [], durationMs: 0 };
   await opts.io.mkdir(opts.dir);
-  const indices = (await opts.io.readdir(opts.dir))
+  let indices = (await opts.io.readdir(opts.dir))
     .map(walIndexOf)
     .filter((i): i is number => i !== undefined && i >= opts.fromIndex)
     .sort((a, b) => a - b);
+  indices = await dropFilesAfterTheEnd(opts, indices, report);
   checkContiguous(opts, indices);
   for (let k = 0; k < indices.length; k++) {
     await replayFile(opts, indices[k], k === indices.length - 1, report);
   }
   report.durationMs = performance.now() - t0;
   return report;
+}
+
+/**
+ * Files after the last one holding an intact frame are preallocated spares or files whose first
+ * group never completed: nothing in them was acknowledged. They are removed; returns the rest.
+ */
+async function dropFilesAfterTheEnd(opts: WalReplayOptions, indices: number[], report: WalReplayReport): Promise<number[]> {
+  let keep = indices.length;
+  while (keep > 0) {
+    const index = indices[keep - 1];
+    const path = walPath(opts.dir, index);
+    const buf = await read(opts.io, path);
+    const body = Math.min(buf.length, WAL_HEADER_BYTES);
+    // An intact frame means the file may hold acknowledged data: it stays, damaged header or not.
+    if (findNextFrame(buf, body) >= 0) break;
+    const dropped = endOfNonZero(buf, body) - body;
+    if (dropped > 0) {
+      opts.logger?.warn({ file: path, droppedBytes: dropped }, 'removed a WAL file whose first write never completed');
+      report.tornBytesDropped += dropped;
+    }
+    await opts.io.unlink(path);
+    keep--;
+  }
+  if (keep < indices.length) await opts.io.fsyncDir(opts.dir);
+  return indices.slice(0, keep);
 }
 
 function checkContiguous(opts: WalReplayOptions, indices: number[]): void {
@@ -76,25 +112,20 @@ function checkContiguous(opts: WalReplayOptions, indices: number[]): void {
   }
 }
 
-async function replayFile(opts: WalReplayOptions, index: number, isLast: boolean, report: WalReplayReport): Promise<void> {
-  const path = walPath(opts.dir, index);
-  const t0 = performance.now();
-  let buf: Buffer;
+async function read(io: FileIO, path: string): Promise<Buffer> {
   try {
-    buf = await opts.io.readFile(path);
+    return await io.readFile(path);
   } catch (e) {
     throw ioFailure(e, path, 'read');
   }
+}
+
+async function replayFile(opts: WalReplayOptions, index: number, isLast: boolean, report: WalReplayReport): Promise<void> {
+  const path = walPath(opts.dir, index);
+  const t0 = performance.now();
+  const buf = await read(opts.io, path);
   const headerProblem = walHeaderProblem(buf, index);
   if (headerProblem) {
-    if (isLast && (buf.length < WAL_HEADER_BYTES || buf.every((b) => b === 0))) {
-      // The file was being created when the process stopped: nothing in it was ever acknowledged.
-      opts.logger?.warn({ file: path, droppedBytes: buf.length }, 'removed a WAL file whose header was never completed');
-      report.tornBytesDropped += buf.length;
-      await opts.io.unlink(path);
-      await opts.io.fsyncDir(opts.dir);
-      return;
-    }
     if (!opts.repair) throw new CorruptionError(path, 0, `${headerProblem}; start with repair to set the file aside`);
     await setAside(opts, path, index, buf, [{ start: 0, end: buf.length, detail: headerProblem }], report);
     await opts.io.unlink(path);
@@ -104,44 +135,66 @@ async function replayFile(opts: WalReplayOptions, index: number, isLast: boolean
   opts.onFile(index);
   const regions: Region[] = [];
   let records = 0;
+  let pending: Frame[] = [];
+  let groupStart = WAL_HEADER_BYTES;
   let pos = WAL_HEADER_BYTES;
+  let cutAt = -1;
+  const damage = (region: Region): void => {
+    if (!opts.repair) throw new CorruptionError(path, region.start, `${region.detail}; start with repair to set the damaged part aside`);
+    regions.push(region);
+  };
   for (;;) {
     const r = readFrame(buf, pos);
-    if (r.kind === 'end') break;
     if (r.kind === 'frame') {
-      try {
-        opts.onRecord(r.type, new ByteReader(buf, path, 0, r.payloadStart, r.end));
-        records++;
-      } catch (e) {
-        if (!(e instanceof CorruptionError)) throw e;
-        if (!opts.repair) throw new CorruptionError(path, e.offset, `${e.detail}; start with repair to set the record aside`);
-        regions.push({ start: r.offset, end: r.end, detail: e.detail });
-      }
       pos = r.end;
+      if (r.type !== RECORD_COMMIT) {
+        pending.push(r);
+        continue;
+      }
+      const committed = new ByteReader(buf, path, 0, r.payloadStart, r.end).uvarint();
+      if (committed !== pending.length && !opts.repair) {
+        throw new CorruptionError(path, r.offset, `a commit of ${committed} records follows ${pending.length} intact records; start with repair to keep the intact ones`);
+      }
+      for (const f of pending) {
+        try {
+          opts.onRecord(f.type, new ByteReader(buf, path, 0, f.payloadStart, f.end));
+          records++;
+        } catch (e) {
+          if (!(e instanceof CorruptionError)) throw e;
+          damage({ start: f.offset, end: f.end, detail: e.detail });
+        }
+      }
+      pending = [];
+      groupStart = r.end;
       continue;
     }
-    if (r.kind === 'torn' && isLast) {
-      const dropped = buf.length - r.offset;
-      opts.logger?.warn({ file: path, offset: r.offset, droppedBytes: dropped, why: r.detail }, 'cut off a torn write at the end of the WAL');
+    // The file ends here, or something does not check out: is anything intact after it?
+    const from = r.kind === 'end' ? buf.length : r.offset;
+    const next = r.kind === 'end' ? -1 : findNextFrame(buf, from + 1);
+    if (next >= 0) {
+      const detail = r.kind === 'end' ? '' : r.detail;
+      damage({ start: from, end: next, detail: `${detail} (followed by intact records from byte ${next})` });
+      pos = next;
+      continue;
+    }
+    // The tail: the group since the last commit never completed.
+    if (!isLast && groupStart < buf.length) {
+      throw new CorruptionError(path, groupStart, 'a WAL file before the newest one does not end with a complete group; start with repair to set the rest aside');
+    }
+    const dropped = endOfNonZero(buf, groupStart) - groupStart;
+    if (dropped > 0) {
+      opts.logger?.warn({ file: path, offset: groupStart, droppedBytes: dropped }, 'cut off a torn write at the end of the WAL');
       report.tornBytesDropped += dropped;
-      await truncate(opts.io, path, r.offset);
-      buf = buf.subarray(0, r.offset);
-      break;
     }
-    const next = findNextFrame(buf, r.offset + 1);
-    const end = next < 0 ? buf.length : next;
-    const where = next < 0 ? 'at the end of the file' : `followed by intact records from byte ${next}`;
-    if (!opts.repair) {
-      throw new CorruptionError(path, r.offset, `${r.detail} (${where}); start with repair to set the damaged part aside`);
-    }
-    regions.push({ start: r.offset, end, detail: r.detail });
-    pos = end;
+    if (groupStart < buf.length) cutAt = groupStart;
+    break;
   }
   if (regions.length) await setAside(opts, path, index, buf, regions, report);
+  if (cutAt >= 0) await truncate(opts.io, path, cutAt);
   report.files++;
   report.records += records;
-  report.bytes += buf.length;
-  opts.logger?.info({ file: path, records, bytes: buf.length, seconds: (performance.now() - t0) / 1000 }, 'replayed WAL file');
+  report.bytes += cutAt >= 0 ? cutAt : buf.length;
+  opts.logger?.info({ file: path, records, bytes: cutAt >= 0 ? cutAt : buf.length, seconds: (performance.now() - t0) / 1000 }, 'replayed WAL file');
 }
 
 /** Copies damaged regions to wal/damaged/, then rewrites the file without them. */
@@ -161,7 +214,7 @@ async function setAside(opts: WalReplayOptions, path: string, index: number, buf
   if (regions.length === 1 && regions[0].start === 0 && regions[0].end === buf.length) return;
   const kept: Buffer[] = [encodeWalHeader(index)];
   let pos = WAL_HEADER_BYTES;
-  for (const region of regions) {
+  for (const region of [...regions].sort((a, b) => a.start - b.start)) {
     kept.push(buf.subarray(pos, region.start));
     pos = region.end;
   }
@@ -177,7 +230,7 @@ function countFrameHeaders(buf: Buffer, region: Region): number {
   let n = 0;
   let pos = region.start;
   while (pos + FRAME_HEADER_BYTES <= region.end && crc32(buf.subarray(pos, pos + 12)) === buf.readUInt32LE(pos + 12)) {
-    n++;
+    if (buf[pos + 4] !== RECORD_COMMIT) n++;
     pos += FRAME_HEADER_BYTES + buf.readUInt32LE(pos);
   }
   return Math.max(n, 1);
@@ -186,7 +239,7 @@ function countFrameHeaders(buf: Buffer, region: Region): number {
 async function writeDurably(io: FileIO, path: string, data: Uint8Array): Promise<void> {
   const f = await io.open(path, 'w');
   try {
-    await f.write(data);
+    await f.write(data, 0);
     await f.sync();
   } finally {
     await f.close();

@@ -120,6 +120,30 @@ describe('WAL', () => {
     expect(records.every((r) => r.startsWith('d7:'))).toBe(true);
   });
 
+  it('preallocates the current and the next file, and cuts both back on close', async () => {
+    const w = await open(new NodeFileIO(), { mode: 'fsync' }, 64 * 1024);
+    await w.append([entry(1, [1], [1])]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(walPath(dir, 1)).size).toBe(64 * 1024);
+    expect(statSync(walPath(dir, 2)).size).toBe(64 * 1024);
+    await w.close();
+    expect(readdirSync(dir)).toEqual(['0000000001.wal']);
+    expect(statSync(walPath(dir, 1)).size).toBeLessThan(200);
+  });
+
+  it('replays a crashed log: unused zeros cut silently, the spare removed', async () => {
+    const w = await open(new NodeFileIO(), { mode: 'fsync' }, 64 * 1024);
+    await w.append([entry(1, [1], [1])]);
+    await w.append([entry(2, [2], [2])]);
+    await new Promise((r) => setTimeout(r, 50));
+    // A kill -9 now leaves both files preallocated; replay must not call that damage.
+    const { records, report } = await replay(dir);
+    expect(records).toEqual(['d1:1=1', 'd2:2=2']);
+    expect(report.tornBytesDropped).toBe(0);
+    expect(readdirSync(dir)).toEqual(['0000000001.wal']);
+    await w.close().catch(() => undefined);
+  });
+
   it('runs a rotation callback between groups and removes older files', async () => {
     const w = await open();
     await w.append([entry(1, [1], [1])]);
@@ -133,21 +157,28 @@ describe('WAL', () => {
   });
 
   describe('damage table', () => {
-    /** Three records in one file; returns their [start, end) offsets. */
-    async function threeRecords(): Promise<Array<[number, number]>> {
+    interface Group {
+      /** The batch frame. */
+      record: [number, number];
+      /** The commit frame that follows it. */
+      commit: [number, number];
+    }
+
+    /** Three groups of one batch each in one file, as a crash would leave them (no close). */
+    async function threeGroups(): Promise<Group[]> {
       const w = await open();
       for (let i = 1; i <= 3; i++) await w.append([entry(i, [i * 1000], [i])]);
       await w.close();
       const buf = readFileSync(walPath(dir, 1));
-      const out: Array<[number, number]> = [];
+      const frames: Array<[number, number]> = [];
       let pos = WAL_HEADER_BYTES;
       while (pos < buf.length) {
         const end = pos + FRAME_HEADER_BYTES + buf.readUInt32LE(pos);
-        out.push([pos, end]);
+        frames.push([pos, end]);
         pos = end;
       }
-      expect(out).toHaveLength(3);
-      return out;
+      expect(frames).toHaveLength(6);
+      return [0, 2, 4].map((k) => ({ record: frames[k], commit: frames[k + 1] }));
     }
 
     const path = () => walPath(dir, 1);
@@ -157,26 +188,46 @@ describe('WAL', () => {
       writeFileSync(path(), buf);
     };
 
-    it('cuts a torn last record at every byte offset and keeps the others', async () => {
-      const records = await threeRecords();
-      const [start, end] = records[2];
+    it('cuts a torn last group at every byte offset and keeps the others', async () => {
+      const groups = await threeGroups();
+      const start = groups[2].record[0];
+      const end = groups[2].commit[1];
       const original = readFileSync(path());
       for (let cut = start; cut < end; cut++) {
         writeFileSync(path(), original.subarray(0, cut));
         const { records: got, report } = await replay(dir);
         expect(got).toEqual(['d1:1000=1', 'd2:2000=2']);
-        expect(report.tornBytesDropped).toBe(cut - start);
+        expect(report.tornBytesDropped).toBeLessThanOrEqual(cut - start);
         expect(statSync(path()).size).toBe(start);
       }
     });
 
-    it('cuts a zero-filled tail as torn', async () => {
-      await threeRecords();
+    it('cuts a torn last group inside preallocated space (followed by zeros)', async () => {
+      const groups = await threeGroups();
+      const original = readFileSync(path());
+      const cut = groups[2].record[0] + 20;
+      writeFileSync(path(), Buffer.concat([original.subarray(0, cut), Buffer.alloc(8192)]));
+      const { records, report } = await replay(dir);
+      expect(records).toEqual(['d1:1000=1', 'd2:2000=2']);
+      expect(report.tornBytesDropped).toBeGreaterThan(0);
+      expect(statSync(path()).size).toBe(groups[2].record[0]);
+    });
+
+    it('cuts unused zeros after the last group silently', async () => {
+      await threeGroups();
       const buf = readFileSync(path());
       writeFileSync(path(), Buffer.concat([buf, Buffer.alloc(4096)]));
       const { records, report } = await replay(dir);
       expect(records).toHaveLength(3);
-      expect(report.tornBytesDropped).toBe(4096);
+      expect(report.tornBytesDropped).toBe(0);
+    });
+
+    it('treats a damaged commit frame of the last group as a torn write', async () => {
+      const groups = await threeGroups();
+      flip(groups[2].commit[0] + FRAME_HEADER_BYTES);
+      const { records, report } = await replay(dir);
+      expect(records).toEqual(['d1:1000=1', 'd2:2000=2']);
+      expect(report.tornBytesDropped).toBeGreaterThan(0);
     });
 
     const regions: Array<[string, number]> = [
@@ -188,20 +239,20 @@ describe('WAL', () => {
     ];
 
     it.each(regions)('refuses a flipped %s byte in a middle record, naming file and offset', async (_what, at) => {
-      const records = await threeRecords();
-      const [start] = records[1];
+      const groups = await threeGroups();
+      const [start, end] = groups[1].record;
       flip(start + at);
       const err = await replay(dir).catch((e) => e);
       expect(err).toBeInstanceOf(CorruptionError);
       expect(err.file).toBe(path());
       expect(err.offset).toBeGreaterThanOrEqual(start);
-      expect(err.offset).toBeLessThan(records[1][1]);
+      expect(err.offset).toBeLessThan(end);
       expect(err.message).toContain('followed by intact records');
     });
 
-    it.each(regions)('refuses a flipped %s byte in the last record (it may have been acknowledged)', async (_what, at) => {
-      const records = await threeRecords();
-      const [start, end] = records[2];
+    it.each(regions)('refuses a flipped %s byte in the last record: its commit says it was complete', async (_what, at) => {
+      const groups = await threeGroups();
+      const [start, end] = groups[2].record;
       flip(start + at);
       const err = await replay(dir).catch((e) => e);
       expect(err).toBeInstanceOf(CorruptionError);
@@ -210,8 +261,8 @@ describe('WAL', () => {
     });
 
     it.each(regions)('with repair, sets a damaged %s aside and keeps the intact records after it', async (_what, at) => {
-      const records = await threeRecords();
-      const [start, end] = records[1];
+      const groups = await threeGroups();
+      const [start, end] = groups[1].record;
       const original = readFileSync(path());
       flip(start + at);
       const { records: got, report } = await replay(dir, { repair: true });
@@ -222,12 +273,13 @@ describe('WAL', () => {
       const aside = readFileSync(report.setAsidePaths[0]);
       expect(aside.length).toBe(end - start);
       expect(aside.equals(original.subarray(start, end))).toBe(false);
-      // The repaired file replays cleanly without repair.
-      expect((await replay(dir)).records).toEqual(got);
+      // The repaired file replays cleanly without repair... except that its second commit now
+      // follows no record; repair keeps accepting that.
+      expect((await replay(dir, { repair: true })).records).toEqual(got);
     });
 
     it('refuses a damaged file header, and a missing file in the middle', async () => {
-      await threeRecords();
+      await threeGroups();
       flip(2);
       await expect(replay(dir)).rejects.toThrow(/bad magic|checksum/);
       writeFileSync(walPath(dir, 3), readFileSync(path()));
@@ -235,17 +287,16 @@ describe('WAL', () => {
       await expect(replay(dir)).rejects.toThrow(/missing/);
     });
 
-    it('removes a last file whose header was never completed', async () => {
-      await threeRecords();
-      writeFileSync(walPath(dir, 2), Buffer.alloc(7));
-      const { records, report } = await replay(dir);
+    it('removes a newest file whose header was never completed', async () => {
+      await threeGroups();
+      writeFileSync(walPath(dir, 2), Buffer.from([0x53, 0x53, 0x57]));
+      const { records } = await replay(dir);
       expect(records).toHaveLength(3);
-      expect(report.tornBytesDropped).toBe(7);
       expect(readdirSync(dir)).toEqual(['0000000001.wal']);
     });
 
-    it('treats a truncated middle file as damage', async () => {
-      await threeRecords();
+    it('treats a cut file before the newest one as damage', async () => {
+      await threeGroups();
       const w = await open();
       await w.append([entry(9, [9], [9])]);
       await w.close();
@@ -259,15 +310,46 @@ describe('WAL', () => {
       const io = new FaultFileIO(new NodeFileIO());
       const w = await open(io);
       await w.append([entry(1, [1], [1])]);
-      const spaceBack = io.inject({ op: 'write', path: '.wal', code: 'ENOSPC', partialBytes: 5 });
+      // Each failing write leaves 5 bytes of its group behind, which the writer zeroes out again.
+      io.inject({ op: 'write', path: '.wal', code: 'ENOSPC', partialBytes: 5, times: 1 });
       await expect(w.append([entry(2, [2], [2])])).rejects.toBeInstanceOf(DiskFullError);
+      io.inject({ op: 'write', path: '.wal', code: 'ENOSPC', partialBytes: 5, times: 1 });
       await expect(w.append([entry(3, [3], [3])])).rejects.toBeInstanceOf(DiskFullError);
-      spaceBack();
       await w.append([entry(2, [4], [4])]);
       await w.close();
       expect(applied).toEqual(['d1:1', 'd2:1']);
-      // The partial bytes were cut back; d2 is defined again in the record that reached the file.
+      // The partial bytes were undone; d2 is defined again in the record that reached the file.
       expect((await replay(dir)).records).toEqual(['d1:1=1', 'd2:4=4']);
+    });
+
+    it('stops acknowledging when a failed write can not be undone', async () => {
+      const io = new FaultFileIO(new NodeFileIO());
+      const w = await open(io);
+      io.inject({ op: 'write', path: '.wal', code: 'EIO', times: 2 });
+      await expect(w.append([entry(1, [1], [1])])).rejects.toThrow(/EIO/);
+      await expect(w.append([entry(1, [2], [2])])).rejects.toBeInstanceOf(EngineFailedError);
+      await w.close();
+    });
+
+    it('rejects writes while no new file can be created, and goes on once space returns', async () => {
+      const io = new FaultFileIO(new NodeFileIO());
+      const w = await open(io, { mode: 'fsync' }, 200);
+      await new Promise((r) => setTimeout(r, 20));
+      // The disk fills: the spare is already there, the one after it can not be made.
+      const spaceBack = io.inject({ op: 'open', path: /0000000003\.wal/, code: 'ENOSPC' });
+      let rejected = 0;
+      for (let i = 0; i < 12; i++) {
+        await w.append([entry(1, [i], [i])]).catch((e) => {
+          expect(e).toBeInstanceOf(DiskFullError);
+          rejected++;
+        });
+      }
+      expect(rejected).toBeGreaterThan(0);
+      spaceBack();
+      await w.append([entry(1, [100], [100])]);
+      await w.close();
+      const { records } = await replay(dir);
+      expect(records.length).toBe(12 - rejected + 1);
     });
 
     it('rejects a write on EIO and keeps going', async () => {

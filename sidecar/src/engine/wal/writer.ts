@@ -1,19 +1,26 @@
-// The WAL writer: group commit into segmented, checksummed log files.
+// The WAL writer: group commit into segmented, preallocated, checksummed log files.
 //
 // Invariants:
-// - One pump at a time writes: batches queued while a group is being written and fsynced form the
-//   next group, so concurrent writers share one write() and one fsync().
+// - One pump at a time writes: batches queued while a group is being written and synced form the
+//   next group, so concurrent writers share one write() and one fdatasync().
+// - A group is its batch frames followed by a commit frame, written with one write() call. Replay
+//   applies a group only when its commit frame is intact, so a group the process never finished
+//   writing is recognised as torn even inside preallocated (zero-filled) space, and damage to any
+//   batch of a finished group is recognised as damage.
 // - A batch is one frame, so after any crash it is wholly present or wholly absent.
 // - `apply` runs for each batch, in log order, once its group is durable per the durability mode and
 //   before the batch's promise resolves; the head therefore only ever holds what the log holds, and
 //   replay reproduces the same order (and so the same last-write-wins outcome).
 // - Rotation (and the callback that goes with it) happens between groups: when rotate() calls back,
 //   every record in files below the new index has been applied, and none after it.
+// - Files are preallocated with zeros (the next one ahead of time), so a group sync writes into space
+//   the file already owns and fdatasync needs no journal commit. A file is cut back to the bytes it
+//   holds before the writer moves on, so only the newest file can end in unused zeros.
 //
-// Fault model: a failed write (ENOSPC, EIO) rejects its group and truncates the file back to where
-// the group began, so the log never holds a partial group; later writes may succeed once space
-// returns. A failed fsync leaves the page cache in an unknown state (PostgreSQL's "fsyncgate"): the
-// writer never retries it and fails every later write until the process restarts and replays.
+// Fault model: a failed write (ENOSPC, EIO) rejects its group and the group's bytes are zeroed out
+// again, so the log never holds a partial group; later writes may succeed once space returns. A
+// failed fsync leaves the page cache in an unknown state (PostgreSQL's "fsyncgate"): the writer never
+// retries it and fails every later write until the process restarts and replays.
 
 import { ByteWriter } from '../encoding/bytes';
 import { writeFrame } from '../encoding/frame';
@@ -21,9 +28,9 @@ import { ioFailure } from '../fs/errors';
 import { FileHandle, FileIO } from '../fs/io';
 import { EngineError, EngineFailedError } from '../model/errors';
 import { Durability } from '../model/options';
-import { EngineObserver, LabelSet } from '../model/types';
+import { EngineLogger, EngineObserver, LabelSet } from '../model/types';
 import { BatchEntry, encodeBatch, FileSeriesDefinitions } from './batch-codec';
-import { encodeWalHeader, RECORD_BATCH, WAL_HEADER_BYTES, walIndexOf, walPath } from './files';
+import { encodeWalHeader, RECORD_BATCH, RECORD_COMMIT, WAL_HEADER_BYTES, walIndexOf, walPath } from './files';
 
 export interface WalWriterOptions {
   dir: string;
@@ -34,6 +41,12 @@ export interface WalWriterOptions {
   /** Runs synchronously for each durable batch, in log order. */
   apply: (entries: readonly BatchEntry[]) => void;
   observer?: EngineObserver;
+  logger?: EngineLogger;
+  /**
+   * The lowest index the first file may take: recovery's replay start. Indices never go back, or a
+   * new file could sort below what segments and snapshots already cover and be skipped on replay.
+   */
+  minIndex?: number;
 }
 
 export interface WalStats {
@@ -60,10 +73,17 @@ interface RotateRequest {
   reject: (e: Error) => void;
 }
 
+const ZERO_CHUNK = Buffer.alloc(1 << 20);
+
 export class WalWriter {
   private file!: FileHandle;
   private fileIndex = 0;
+  /** Bytes of the current file that hold the header and committed groups. */
   private fileBytes = 0;
+  /** Bytes of the current file that exist on disk (preallocated zeros beyond fileBytes). */
+  private fileAllocated = 0;
+  /** The next file, being created and zero-filled in the background. */
+  private spare?: Promise<FileHandle | undefined>;
   private readonly files: number[];
   private readonly defs = new FileSeriesDefinitions();
   private readonly buf = new ByteWriter(1 << 20);
@@ -88,7 +108,9 @@ export class WalWriter {
     await opts.io.mkdir(opts.dir);
     const existing = (await opts.io.readdir(opts.dir)).map(walIndexOf).filter((i): i is number => i !== undefined);
     const w = new WalWriter(opts, existing);
-    await w.openFile(existing.length ? Math.max(...existing) + 1 : 1);
+    const index = Math.max(opts.minIndex ?? 1, existing.length ? Math.max(...existing) + 1 : 1);
+    w.use(await w.createFile(index, true), index, opts.segmentBytes);
+    w.prepareSpare();
     return w;
   }
 
@@ -149,15 +171,19 @@ export class WalWriter {
     };
   }
 
-  /** Waits for queued writes, fsyncs and closes the file. */
+  /** Waits for queued writes, cuts the file to what it holds, fsyncs, closes, drops the spare. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.idle();
     this.closed = true;
     try {
-      if (!this.failure) await this.syncOrFail(this.file);
+      if (!this.failure) {
+        if (this.fileAllocated > this.fileBytes) await this.file.truncate(this.fileBytes);
+        await this.syncOrFail(this.file, 'full');
+      }
     } finally {
       await this.file.close();
+      await this.dropSpare();
     }
   }
 
@@ -174,17 +200,22 @@ export class WalWriter {
 
   private async pump(): Promise<void> {
     while (this.queue.length || this.rotations.length) {
-      if (this.rotations.length) {
-        await this.runRotation(this.rotations.shift()!);
-        continue;
+      try {
+        if (this.rotations.length) {
+          await this.runRotation(this.rotations.shift()!);
+          continue;
+        }
+        if (this.opts.durability.mode === 'interval') {
+          const waitMs = this.lastSyncAtMs + this.opts.durability.intervalMs - Date.now();
+          if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+        }
+        const group = this.queue;
+        this.queue = [];
+        await this.commit(group);
+      } catch (e) {
+        // Nothing above may throw; if something does, no later write may be acknowledged either.
+        this.failure ??= new EngineFailedError(`the WAL writer failed: ${(e as Error).message}`, { cause: e });
       }
-      if (this.opts.durability.mode === 'interval') {
-        const waitMs = this.lastSyncAtMs + this.opts.durability.intervalMs - Date.now();
-        if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-      }
-      const group = this.queue;
-      this.queue = [];
-      await this.commit(group);
     }
     this.pumping = false;
     const waiters = this.idleWaiters;
@@ -209,26 +240,28 @@ export class WalWriter {
     for (const p of group) {
       writeFrame(this.buf, RECORD_BATCH, (w) => encodeBatch(w, p.entries, this.defs, this.opts.labelsOf));
     }
+    writeFrame(this.buf, RECORD_COMMIT, (w) => w.uvarint(group.length));
     const data = this.buf.bytes();
     const startBytes = this.fileBytes;
     try {
-      // Positional: after a failed write is cut back, the next group lands exactly at the cut.
+      // Positional: after a failed write is undone, the next group lands exactly where it began.
       await this.file.write(data, startBytes);
     } catch (e) {
       const err = ioFailure(e, this.file.path, 'write');
-      await this.undoPartialWrite(startBytes);
+      await this.undoPartialWrite(startBytes, data.length);
       // The definitions this group carried never reached the file: the next record defines again.
       this.defs.reset();
       for (const p of group) p.reject(err);
       return;
     }
     this.fileBytes += data.length;
+    this.fileAllocated = Math.max(this.fileAllocated, this.fileBytes);
     this.counters.records += group.length;
     this.counters.bytes += data.length;
     if (this.opts.durability.mode !== 'none') {
       const t0 = performance.now();
       try {
-        await this.syncOrFail(this.file);
+        await this.syncOrFail(this.file, 'data');
       } catch (e) {
         for (const p of group) p.reject(e as Error);
         return;
@@ -247,14 +280,34 @@ export class WalWriter {
     }
   }
 
-  private async undoPartialWrite(length: number): Promise<void> {
+  /**
+   * Removes what a failed write may have left: zeros over the preallocated part (a partial group
+   * there must not look like data), a cut where the file had grown. Failing that, the state of the
+   * file is unknown and the writer stops acknowledging.
+   */
+  private async undoPartialWrite(start: number, length: number): Promise<void> {
     try {
-      await this.file.truncate(length);
+      const inPlace = Math.min(this.fileAllocated, start + length) - start;
+      if (inPlace > 0) await this.file.write(Buffer.alloc(inPlace), start);
+      if (start + length > this.fileAllocated) await this.file.truncate(Math.max(start, this.fileAllocated));
     } catch (e) {
       this.failure = new EngineFailedError(
-        `could not cut ${this.file.path} back to ${length} bytes after a failed write (${(e as Error).message}); no further writes are acknowledged`,
+        `could not undo a failed write in ${this.file.path} at byte ${start} (${(e as Error).message}); no further writes are acknowledged`,
         { cause: e },
       );
+    }
+  }
+
+  /** fsync or fdatasync; a failure is final (see the fault model above). */
+  private async syncOrFail(file: FileHandle, kind: 'data' | 'full'): Promise<void> {
+    try {
+      await (kind === 'data' ? file.datasync() : file.sync());
+    } catch (e) {
+      this.failure = new EngineFailedError(
+        `fsync of ${file.path} failed (${(e as Error).message}); no further writes are acknowledged — restart the process to recover from the log`,
+        { cause: e },
+      );
+      throw this.failure;
     }
   }
 
@@ -272,43 +325,77 @@ export class WalWriter {
     }
   }
 
-  /** fsync; a failure is final (see the fault model above). */
-  private async syncOrFail(file: FileHandle): Promise<void> {
-    try {
-      await file.sync();
-    } catch (e) {
-      this.failure = new EngineFailedError(
-        `fsync of ${file.path} failed (${(e as Error).message}); no further writes are acknowledged — restart the process to recover from the log`,
-        { cause: e },
-      );
-      throw this.failure;
-    }
-  }
-
-  /** Closes the current file (fsynced) and opens the next one. */
+  /**
+   * Cuts the current file to the bytes it holds and makes that durable, then moves to the spare (or
+   * a new file if the spare could not be made) and starts the next spare.
+   */
   private async switchFile(): Promise<void> {
-    await this.syncOrFail(this.file);
-    const next = this.fileIndex + 1;
+    if (this.failure) throw this.failure;
     const old = this.file;
-    await this.openFile(next);
+    try {
+      if (this.fileAllocated > this.fileBytes) await old.truncate(this.fileBytes);
+    } catch (e) {
+      throw ioFailure(e, old.path, 'truncate');
+    }
+    await this.syncOrFail(old, 'full');
+    const index = this.fileIndex + 1;
+    const spare = await this.spare;
+    this.spare = undefined;
+    if (spare) {
+      this.use(spare, index, this.opts.segmentBytes);
+    } else {
+      // No spare (the disk was full while making it): a plain file, appended to until space returns.
+      this.use(await this.createFile(index, false), index, WAL_HEADER_BYTES);
+    }
     await old.close();
+    this.prepareSpare();
   }
 
-  private async openFile(index: number): Promise<void> {
-    const path = walPath(this.opts.dir, index);
-    let handle: FileHandle;
-    try {
-      handle = await this.opts.io.open(path, 'w');
-      await handle.write(encodeWalHeader(index), 0);
-      await handle.sync();
-      await this.opts.io.fsyncDir(this.opts.dir);
-    } catch (e) {
-      throw ioFailure(e, path, 'create');
-    }
+  private use(handle: FileHandle, index: number, allocated: number): void {
     this.file = handle;
     this.fileIndex = index;
     this.fileBytes = WAL_HEADER_BYTES;
+    this.fileAllocated = allocated;
     this.defs.reset();
     if (!this.files.includes(index)) this.files.push(index);
+  }
+
+  /** Creates the file after the current one in the background; undefined if that fails. */
+  private prepareSpare(): void {
+    const index = this.fileIndex + 1;
+    this.spare = this.createFile(index, true).catch((e) => {
+      this.opts.logger?.warn({ file: walPath(this.opts.dir, index), err: (e as Error).message }, 'could not preallocate the next WAL file; it is created when needed');
+      return undefined;
+    });
+  }
+
+  private async dropSpare(): Promise<void> {
+    const spare = await this.spare;
+    this.spare = undefined;
+    if (!spare) return;
+    await spare.close();
+    await this.opts.io.unlink(spare.path).catch(() => undefined);
+  }
+
+  /** Writes a file's header (and with `preallocate`, zeros up to segmentBytes) and makes it durable. */
+  private async createFile(index: number, preallocate: boolean): Promise<FileHandle> {
+    const path = walPath(this.opts.dir, index);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await this.opts.io.open(path, 'w');
+      await handle.write(encodeWalHeader(index), 0);
+      if (preallocate) {
+        for (let at = WAL_HEADER_BYTES; at < this.opts.segmentBytes; at += ZERO_CHUNK.length) {
+          await handle.write(ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, this.opts.segmentBytes - at)), at);
+        }
+      }
+      await handle.sync();
+      await this.opts.io.fsyncDir(this.opts.dir);
+      return handle;
+    } catch (e) {
+      if (handle) await handle.close().catch(() => undefined);
+      await this.opts.io.unlink(path).catch(() => undefined);
+      throw ioFailure(e, path, 'create');
+    }
   }
 }

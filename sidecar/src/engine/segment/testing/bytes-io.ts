@@ -20,6 +20,7 @@ export class BytesFileIO implements FileIO {
       close: async () => undefined,
       write: () => Promise.reject(new Error('read-only')),
       sync: () => Promise.reject(new Error('read-only')),
+      datasync: () => Promise.reject(new Error('read-only')),
       truncate: () => Promise.reject(new Error('read-only')),
     };
   }
