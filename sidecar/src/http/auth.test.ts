@@ -58,7 +58,7 @@ describe('with read and write tokens', () => {
   });
 });
 
-describe('with only a read token (as docker-compose runs it)', () => {
+describe('with only a read token', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ config: { tokenRead: READ } });
