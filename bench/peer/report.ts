@@ -5,7 +5,7 @@ import { RunResult } from './run';
 import { TargetId } from './targets/target';
 
 type Peer = 'influxdb' | 'prometheus';
-type Unit = 'rate' | 'perCpu' | 'cpu' | 'mib' | 'perSample' | 'ms' | 's';
+type Unit = 'rate' | 'perCpu' | 'cpu' | 'cores' | 'mib' | 'perSample' | 'ms' | 's';
 
 interface Row {
   key: string;
@@ -14,21 +14,25 @@ interface Row {
   label: string;
   unit: Unit;
   peers: Peer[];
+  /** A figure about the machine rather than the target: no ratio. */
+  noRatio?: boolean;
 }
 
 const BOTH: Peer[] = ['influxdb', 'prometheus'];
 
-const UNIT_NAMES: Record<Unit, string> = { rate: 'samples/s', perCpu: 'samples/CPU-s', cpu: 'CPU-s', mib: 'MiB', perSample: 'bytes/sample', ms: 'ms', s: 's' };
+const UNIT_NAMES: Record<Unit, string> = { rate: 'samples/s', perCpu: 'samples/CPU-s', cpu: 'CPU-s', cores: 'cores', mib: 'MiB', perSample: 'bytes/sample', ms: 'ms', s: 's' };
 
 export const ROWS: Row[] = [
   { key: 'ingest.lp.rate', label: 'Ingest, line protocol', unit: 'rate', peers: ['influxdb'] },
   { key: 'ingest.lp.cpu', label: 'Server CPU for that ingest', unit: 'cpu', peers: ['influxdb'] },
   { key: 'ingest.lp.perCpu', label: 'Samples per server CPU-second', unit: 'perCpu', peers: ['influxdb'] },
   { key: 'ingest.lp.rss', label: 'Peak RSS by the end of that ingest', unit: 'mib', peers: ['influxdb'] },
+  { key: 'ingest.lp.otherCores', label: 'Other processes on the machine meanwhile (noise)', unit: 'cores', peers: ['influxdb'], noRatio: true },
   { key: 'ingest.rw.rate', label: 'Ingest, remote write', unit: 'rate', peers: ['prometheus'] },
   { key: 'ingest.rw.cpu', label: 'Server CPU for that ingest', unit: 'cpu', peers: ['prometheus'] },
   { key: 'ingest.rw.perCpu', label: 'Samples per server CPU-second', unit: 'perCpu', peers: ['prometheus'] },
   { key: 'ingest.rw.rss', label: 'Peak RSS by the end of that ingest', unit: 'mib', peers: ['prometheus'] },
+  { key: 'ingest.rw.otherCores', label: 'Other processes on the machine meanwhile (noise)', unit: 'cores', peers: ['prometheus'], noRatio: true },
   { key: 'disk.bytesPerSample', label: 'On disk once settled', unit: 'perSample', peers: BOTH },
   ...(['q1', 'q2', 'q3', 'q4', 'q5'] as const).flatMap((q) => [
     { key: `${q}.median`, label: `${q.toUpperCase()} median`, unit: 'ms' as Unit, peers: BOTH },
@@ -87,6 +91,8 @@ export function formatValue(value: number, unit: Unit): string {
       return (value / 2 ** 20).toFixed(0);
     case 'cpu':
       return value.toFixed(1);
+    case 'cores':
+      return value.toFixed(2);
     case 'perSample':
       return value.toFixed(2);
     case 'ms':
@@ -133,7 +139,7 @@ export function renderReport(meta: ReportMeta, runs: RunResult[], scale: number[
     if (!f) continue;
     const peers = agg[row.peerKey ?? row.key] ?? {};
     const col = (t: TargetId) => (t === 'sidecar' ? cell(f.sidecar, row.unit) : row.peers.includes(t as Peer) ? cell(peers[t], row.unit) : '');
-    const r = (p: Peer) => (row.peers.includes(p) ? ratio(f.sidecar, peers[p]) : '');
+    const r = (p: Peer) => (row.peers.includes(p) && !row.noRatio ? ratio(f.sidecar, peers[p]) : '');
     lines.push(`| ${row.label} | ${UNIT_NAMES[row.unit]} | ${col('sidecar')} | ${col('influxdb')} | ${col('prometheus')} | ${r('influxdb')} | ${r('prometheus')} |`);
   }
   const scaleLines = renderScale(agg, scale);

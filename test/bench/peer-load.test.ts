@@ -7,6 +7,7 @@ import { sendAll } from '../../bench/peer/load';
 import { gaugeValue } from '../../bench/peer/metrics-text';
 import { influxBusy, influxConfig } from '../../bench/peer/targets/influxdb';
 import { prometheusBusy } from '../../bench/peer/targets/prometheus';
+import { sidecarBusy } from '../../bench/peer/targets/sidecar';
 
 function bodies(clients: number, perClient: number): BodySet {
   const set = new BodySet('lp', clients);
@@ -103,5 +104,15 @@ describe('server state readings', () => {
     expect(config).toContain('wal-dir = "/tmp/x/data/wal"');
     expect(config).toContain('wal-fsync-delay = "0s"');
     expect(config).toMatch(/\[monitor\]\n {2}store-enabled = false/);
+  });
+});
+
+describe('the sidecar settling', () => {
+  it('is busy while a compaction runs or the head still holds samples', () => {
+    const page = (running: number, head: number) => `sensorstore_compaction_running ${running}\nsensorstore_head_samples ${head}\n`;
+    expect(sidecarBusy(page(0, 0))).toBe(false);
+    expect(sidecarBusy(page(1, 0))).toBe(true);
+    expect(sidecarBusy(page(0, 8640))).toBe(true);
+    expect(sidecarBusy('')).toBe(false);
   });
 });

@@ -11,8 +11,14 @@ import { fetchText } from '../queries';
 import { REMOTE_WRITE_HEADERS } from '../remote-write';
 import { Target } from './target';
 
-/** The gauge the sidecar sets to 1 while a compaction runs. */
-export const COMPACTION_RUNNING_GAUGE = 'sensorstore_compaction_running';
+/**
+ * True while the sidecar has work left that changes its files: a compaction running, or samples
+ * still in the head, which it flushes into segments (and merges, and gives back the WAL's
+ * preallocated space) after 30 s without writes.
+ */
+export function sidecarBusy(metricsText: string): boolean {
+  return (gaugeValue(metricsText, 'sensorstore_compaction_running') ?? 0) > 0 || (gaugeValue(metricsText, 'sensorstore_head_samples') ?? 0) > 0;
+}
 
 export function sidecarTarget(repoRoot: string): Target {
   const main = join(repoRoot, 'sidecar', 'dist', 'main.js');
@@ -35,8 +41,7 @@ export function sidecarTarget(repoRoot: string): Target {
     dialects: ['native', 'promql'],
     query: (dialect, baseUrl, id, spec, where) => (dialect === 'promql' ? promqlQuery(baseUrl, id, spec, where) : nativeQuery(baseUrl, id, spec, where)),
     async busy(baseUrl) {
-      const text = await fetchText(`${baseUrl}/metrics`, {}, 'sidecar / settle');
-      return (gaugeValue(text, COMPACTION_RUNNING_GAUGE) ?? 0) > 0;
+      return sidecarBusy(await fetchText(`${baseUrl}/metrics`, {}, 'sidecar / settle'));
     },
   };
 }
