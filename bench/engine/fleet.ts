@@ -52,7 +52,8 @@ async function countAll(engine: Engine): Promise<number> {
 
 /** Child: ingest the whole fleet, print the figures, wait to be killed. */
 async function ingest(dir: string): Promise<void> {
-  const engine = await Engine.open({ dataDir: dir });
+  const fsyncMs: number[] = [];
+  const engine = await Engine.open({ dataDir: dir, observer: { onFsync: (ms) => fsyncMs.push(ms) } });
   const labels = fleet.series.map((s) => ({ __name__: s.metric, ...s.labels }));
   const refs = new Int32Array(fleet.series.length).fill(-1);
   const chunks = fleet.chunks(BATCH);
@@ -92,6 +93,9 @@ async function ingest(dir: string): Promise<void> {
       fsyncs: wal.fsyncs,
       avgGroupSize: wal.avgGroupSize,
       fsyncLatencyMsAvg: wal.fsyncLatencyMsAvg,
+      memory: process.memoryUsage(),
+      fsyncLatencyMsMedian: stats(fsyncMs).median,
+      fsyncLatencyMsP95: stats(fsyncMs).p95,
     }) + '\n',
   );
   await new Promise(() => undefined);
@@ -110,7 +114,8 @@ async function recover(dir: string): Promise<void> {
 function child(role: string, dir: string, killOnLine: boolean): Promise<{ line: Record<string, number>; wallMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [process.argv[1], ...process.argv.slice(2), '--role', role, '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = ['--devices', String(DEVICES), '--hours', String(HOURS), '--seed', String(SEED), '--role', role, '--dir', dir];
+    const p = spawn(process.execPath, [process.argv[1], ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let line: Record<string, number> | undefined;
     let wallMs = 0;
@@ -196,11 +201,12 @@ async function main(): Promise<void> {
   const dir = arg('dir', '');
   if (role === 'ingest') return ingest(dir);
   if (role === 'recover') return recover(dir);
+  if (role !== 'main') throw new Error(`unknown --role ${role}`);
   const work = mkdtempSync(join(tmpdir(), 'ss-bench-engine-'));
   try {
     console.log(`# engine fleet benchmark: ${DEVICES} devices × 4 metrics × ${fleet.steps} steps = ${fleet.sampleCount} samples (seed ${SEED})`);
     const ing = await child('ingest', work, true);
-    console.log(`ingest        ${(ing.line.samplesPerSec / 1e6).toFixed(2)} M samples/s (${ing.line.seconds.toFixed(2)} s, ${ing.line.cpuSeconds.toFixed(2)} CPU-s), peak RSS ${ing.line.peakRssMiB.toFixed(0)} MiB, max write latency ${ing.line.writeLatencyMaxMs.toFixed(1)} ms, ${ing.line.fsyncs} fsyncs (avg group ${ing.line.avgGroupSize.toFixed(1)}, ${ing.line.fsyncLatencyMsAvg.toFixed(2)} ms)`);
+    console.log(`ingest        ${(ing.line.samplesPerSec / 1e6).toFixed(2)} M samples/s (${ing.line.seconds.toFixed(2)} s, ${ing.line.cpuSeconds.toFixed(2)} CPU-s), peak RSS ${ing.line.peakRssMiB.toFixed(0)} MiB, max write latency ${ing.line.writeLatencyMaxMs.toFixed(1)} ms, ${ing.line.fsyncs} fsyncs (avg group ${ing.line.avgGroupSize.toFixed(1)}, median ${ing.line.fsyncLatencyMsMedian.toFixed(2)} ms, p95 ${ing.line.fsyncLatencyMsP95.toFixed(2)} ms)`);
     const rec = await child('recover', work, false);
     console.log(`kill -9 → ready ${rec.line.readyMs.toFixed(0)} ms, every sample queryable ${rec.wallMs.toFixed(0)} ms after spawn (peak RSS ${rec.line.peakRssMiB.toFixed(0)} MiB)`);
     const q = await queries(work);

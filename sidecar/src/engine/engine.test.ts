@@ -1,6 +1,6 @@
 // The engine through its public interface: durability modes, faults, damaged snapshots and segments,
 // repair, retention, the cardinality limit and compaction's disk-space check.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine';
@@ -252,6 +252,25 @@ describe('Engine', () => {
     expect(e.stats().compaction.runs).toBe(1);
     expect(e.stats().segments.count).toBe(1);
     expect((await values(e)).length).toBe(3);
+    await e.close();
+  });
+
+  it('flushes, merges and gives back WAL space once ingest goes quiet', async () => {
+    const e = await open({ idleFlushMs: 1000, walSegmentBytes: 1 << 20 });
+    for (let i = 0; i < 3; i++) {
+      await write(e, 'm', [T + i]);
+      await e.flush();
+    }
+    await write(e, 'm', [T + 10]);
+    const walBytes = () => readdirSync(join(dir, 'wal')).reduce((n, f) => n + statSync(join(dir, 'wal', f)).size, 0);
+    expect(walBytes()).toBeGreaterThan(1 << 20); // the current file and its spare, preallocated
+    await new Promise((r) => setTimeout(r, 2600));
+    const st = e.stats();
+    expect(st.head.samples).toBe(0);
+    expect(st.segments.count).toBe(1);
+    expect(walBytes()).toBeLessThan(1000);
+    expect((await values(e)).map(([t]) => t)).toEqual([T, T + 1, T + 2, T + 10]);
+    await write(e, 'm', [T + 11]); // and writing resumes normally
     await e.close();
   });
 

@@ -53,7 +53,7 @@ import { BlockCache, DEFAULT_BLOCK_CACHE_BYTES } from './segment/cache';
 import { writeSegment } from './segment/writer';
 import { LiveSegment, SegmentStore, SegmentView } from './segments';
 import { listSnapshots, snapshotPath, writeSnapshot } from './snapshot/snapshot';
-import { BatchEntry } from './wal/batch-codec';
+import { PreparedBatch } from './wal/batch-codec';
 import { WalWriter } from './wal/writer';
 import { Compactor } from './compaction/compactor';
 
@@ -62,6 +62,7 @@ const DEFAULTS = {
   snapshotIntervalMs: 5 * 60_000,
   headMaxSamples: 1_000_000,
   compactionIntervalMs: 60_000,
+  idleFlushMs: 30_000,
   partitionMs: 86_400_000,
   maxSeries: 1_000_000,
 };
@@ -73,6 +74,9 @@ export class Engine implements StorageEngine {
   private chain: Promise<void> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
   private flushScheduled = false;
+  /** Wall-clock time of the last write, and whether the idle work has run since. */
+  private lastWriteAtMs = Date.now();
+  private idleDone = false;
   /** WAL records written when the last snapshot was taken: no new records, no new snapshot. */
   private recordsAtSnapshot = -1;
   private readonly counters = {
@@ -83,7 +87,7 @@ export class Engine implements StorageEngine {
 
   private constructor(
     private readonly io: FileIO,
-    private readonly opts: Required<Pick<EngineOptions, 'dataDir' | 'walSegmentBytes' | 'snapshotIntervalMs' | 'headMaxSamples' | 'compactionIntervalMs' | 'partitionMs' | 'maxSeries'>>,
+    private readonly opts: Required<Pick<EngineOptions, 'dataDir' | 'walSegmentBytes' | 'snapshotIntervalMs' | 'headMaxSamples' | 'compactionIntervalMs' | 'idleFlushMs' | 'partitionMs' | 'maxSeries'>>,
     private readonly logger: EngineLogger | undefined,
     private readonly registry: SeriesRegistry,
     private readonly index: LabelIndex,
@@ -113,6 +117,7 @@ export class Engine implements StorageEngine {
       snapshotIntervalMs: options.snapshotIntervalMs ?? DEFAULTS.snapshotIntervalMs,
       headMaxSamples: options.headMaxSamples ?? DEFAULTS.headMaxSamples,
       compactionIntervalMs: options.compactionIntervalMs ?? DEFAULTS.compactionIntervalMs,
+      idleFlushMs: options.idleFlushMs ?? DEFAULTS.idleFlushMs,
       partitionMs: options.partitionMs ?? DEFAULTS.partitionMs,
       maxSeries: options.maxSeries ?? DEFAULTS.maxSeries,
     };
@@ -229,8 +234,10 @@ export class Engine implements StorageEngine {
     if (this.wal.failed) throw this.wal.failed;
     if (!Array.isArray(batch)) throw new InvalidQueryError('a write batch must be a list of series');
     const result: WriteResult = { accepted: 0, rejected: 0, byReason: {}, rejections: [], refs: new Array(batch.length).fill(-1) };
-    const entries: BatchEntry[] = [];
+    const prepared: PreparedBatch = { ids: [], samples: [], count: 0 };
     const nowMs = (this.options.now ?? Date.now)();
+    this.lastWriteAtMs = Date.now();
+    this.idleDone = false;
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i];
       const count = typeof entry?.timestamps?.length === 'number' ? entry.timestamps.length : 0;
@@ -260,27 +267,39 @@ export class Engine implements StorageEngine {
           this.reject(result, i, 'out_of_retention', kept.dropped, `${kept.dropped} samples are older than the retention of ${this.registry.labels(id)[METRIC_NAME_LABEL]}`);
         }
         if (kept.timestamps.length === 0) continue;
-        entries.push({ id, timestamps: kept.timestamps, values: kept.values });
+        prepared.ids.push(id);
+        prepared.samples.push(kept);
         result.accepted += kept.timestamps.length;
       } else if (count > 0) {
-        entries.push({ id, timestamps: entry.timestamps, values: entry.values });
+        prepared.ids.push(id);
+        prepared.samples.push(entry);
         result.accepted += count;
       }
     }
-    if (entries.length > 0) await this.wal.append(entries);
+    prepared.count = result.accepted;
+    if (prepared.ids.length > 0) await this.wal.append(prepared);
     this.counters.accepted += result.accepted;
     if (this.head.active.samples >= this.opts.headMaxSamples) this.scheduleFlush();
     return result;
   }
 
   /** Applies a durable batch to the head (called by the WAL writer in log order). */
-  private apply(entries: readonly BatchEntry[]): void {
+  private apply(batch: PreparedBatch): void {
     const table = this.head.active;
-    for (const e of entries) {
-      table.append(e.id, e.timestamps, e.values);
-      if (!this.index.has(e.id)) this.index.add(e.id, this.registry.labels(e.id));
-      this.index.extend(e.id, minOf(e.timestamps, 0, e.timestamps.length), maxOf(e.timestamps, 0, e.timestamps.length));
-      this.registry.noteSamples(e.id, e.timestamps, e.values);
+    const { index, registry } = this;
+    const { ids, samples } = batch;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const ts = samples[i].timestamps;
+      const vs = samples[i].values;
+      table.append(id, ts, vs, 0, ts.length);
+      if (!index.has(id)) index.add(id, registry.labels(id));
+      if (ts.length === 1) {
+        index.extend(id, ts[0], ts[0]);
+      } else {
+        index.extend(id, minOf(ts, 0, ts.length), maxOf(ts, 0, ts.length));
+      }
+      registry.noteSamples(id, ts, vs, 0, ts.length);
     }
   }
 
@@ -578,9 +597,20 @@ export class Engine implements StorageEngine {
     }
   }
 
-  private async compactOnce(): Promise<void> {
+  /** Flushes the head, merges segments and gives back WAL space once ingest has gone quiet. */
+  private async idleWork(): Promise<void> {
+    if (this.idleDone || Date.now() - this.lastWriteAtMs < this.opts.idleFlushMs) return;
+    if (this.head.active.samples > 0) await this.wal.rotate((index) => this.head.cut(index));
+    await this.flushFrozen();
+    await this.compactOnce(0);
+    await this.wal.trim();
+    // Writes that arrived meanwhile reset the flag; only a truly quiet store stays done.
+    if (Date.now() - this.lastWriteAtMs >= this.opts.idleFlushMs) this.idleDone = true;
+  }
+
+  private async compactOnce(quietMs = this.opts.compactionIntervalMs): Promise<void> {
     await this.applyRetention();
-    const plan = this.compactor.plan(this.store.segments, this.opts.compactionIntervalMs);
+    const plan = this.compactor.plan(this.store.segments, quietMs);
     if (!plan) return;
     const seq = this.manifest.nextSeq;
     const result = await this.compactor.run(plan, seq, (labels) => this.registry.getOrCreate(labels));
@@ -653,6 +683,7 @@ export class Engine implements StorageEngine {
     };
     every(this.opts.snapshotIntervalMs, () => this.snapshotOnce(), 'snapshot');
     every(this.opts.compactionIntervalMs, () => this.compactOnce(), 'compaction');
+    every(this.opts.idleFlushMs > 0 ? Math.max(1000, Math.min(5000, this.opts.idleFlushMs / 2)) : 0, () => this.idleWork(), 'idle flush');
   }
 
   // ---- life cycle -----------------------------------------------------------------------------

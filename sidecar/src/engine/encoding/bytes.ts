@@ -20,6 +20,11 @@ export class ByteWriter {
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
+  /** The whole backing buffer, for encoders that write into it directly after ensure(). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   /** The bytes written so far (a view, valid until the next write). */
   bytes(): Buffer {
     return this.buf.subarray(0, this.length);

@@ -41,6 +41,12 @@ export interface EngineOptions {
   headMaxSamples?: number;
   /** Small segments are merged in the background; 0 disables the timer (compact() still works). Default 60 s. */
   compactionIntervalMs?: number;
+  /**
+   * After this long without writes, the head is flushed, segments are merged and the WAL's
+   * preallocated space is given back, so an idle store takes its compact size on disk and restarts
+   * without replay. Default 30 s; 0 disables it.
+   */
+  idleFlushMs?: number;
   /** Width of the time partitions compaction writes. Default 1 day. */
   partitionMs?: number;
   retention?: RetentionOptions;

@@ -9,11 +9,21 @@ import { CorruptionError } from '../model/errors';
 import { LabelSet, METRIC_NAME_LABEL } from '../model/types';
 import { sortedLabelPairs } from '../model/labels';
 
-/** One series' samples in a batch, already validated; `id` is the engine's series id. */
-export interface BatchEntry {
-  id: number;
-  timestamps: ArrayLike<number>;
-  values: ArrayLike<number>;
+/** Samples of one series, already validated. */
+export interface EntrySamples {
+  readonly timestamps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/**
+ * A validated write batch: samples[i] belong to the series with engine id ids[i]. Kept as two
+ * parallel lists so the ingest path can hand its own entries over without a new object per entry.
+ */
+export interface PreparedBatch {
+  ids: number[];
+  samples: EntrySamples[];
+  /** Samples in all entries. */
+  count: number;
 }
 
 /**
@@ -46,17 +56,21 @@ export class FileSeriesDefinitions {
 }
 
 /**
- * Appends the payload for `entries` to `w`, defining first the series the file has not seen.
+ * Appends the payload for `batch` to `w`, defining first the series the file has not seen.
  * `labelsOf(id)` gives a series' labels. The layout is columnar (see FORMAT.md) so replay decodes a
- * record into two arrays with no allocation per entry.
+ * record into two arrays with no allocation per entry. The entries are written straight into the
+ * buffer after one size check: this runs once per sample on the ingest path.
  */
-export function encodeBatch(w: ByteWriter, entries: readonly BatchEntry[], defs: FileSeriesDefinitions, labelsOf: (id: number) => LabelSet): void {
+export function encodeBatch(w: ByteWriter, batch: PreparedBatch, defs: FileSeriesDefinitions, labelsOf: (id: number) => LabelSet): void {
+  const { ids, samples } = batch;
+  const n = ids.length;
   // A batch may name a series twice: define it once.
   let fresh: number[] | undefined;
-  for (const e of entries) {
-    if (defs.isDefined(e.id)) continue;
-    defs.markDefined(e.id);
-    (fresh ??= []).push(e.id);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i];
+    if (defs.isDefined(id)) continue;
+    defs.markDefined(id);
+    (fresh ??= []).push(id);
   }
   w.uvarint(fresh?.length ?? 0);
   for (const id of fresh ?? []) {
@@ -68,20 +82,43 @@ export function encodeBatch(w: ByteWriter, entries: readonly BatchEntry[], defs:
       w.str(value);
     }
   }
-  w.uvarint(entries.length);
-  for (const e of entries) {
-    w.uvarint(e.id);
-    w.uvarint(e.timestamps.length);
+  w.uvarint(n);
+  // Worst case: 10 bytes per varint, 8 per value.
+  w.ensure(n * 20 + batch.count * 18);
+  const buf = w.buffer;
+  let p = w.length;
+  for (let i = 0; i < n; i++) {
+    p = putUvarint(buf, p, ids[i]);
+    p = putUvarint(buf, p, samples[i].timestamps.length);
   }
   let prev = 0;
-  for (const e of entries) {
-    const ts = e.timestamps;
-    for (let i = 0; i < ts.length; i++) {
-      w.varint(ts[i] - prev);
-      prev = ts[i];
+  for (let i = 0; i < n; i++) {
+    const ts = samples[i].timestamps;
+    for (let k = 0; k < ts.length; k++) {
+      const d = ts[k] - prev;
+      p = putUvarint(buf, p, d >= 0 ? d * 2 : -d * 2 - 1);
+      prev = ts[k];
     }
   }
-  for (const e of entries) w.f64s(e.values, 0, e.values.length);
+  w.length = p;
+  for (let i = 0; i < n; i++) {
+    const vs = samples[i].values;
+    w.f64s(vs, 0, vs.length);
+  }
+}
+
+/** Writes a LEB128 varint at buf[p] (room is checked by the caller); returns the next position. */
+function putUvarint(buf: Uint8Array, p: number, v: number): number {
+  if (v < 0x80) {
+    buf[p] = v;
+    return p + 1;
+  }
+  while (v >= 0x80) {
+    buf[p++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  buf[p] = v;
+  return p + 1;
 }
 
 /** Receives a decoded batch: samples [from, to) of shared arrays, valid only during the call. */

@@ -8,15 +8,26 @@ import { NodeFileIO } from '../fs/node-io';
 import { CorruptionError, DiskFullError, EngineFailedError } from '../model/errors';
 import { Durability } from '../model/options';
 import { LabelSet } from '../model/types';
-import { BatchEntry, decodeBatch } from './batch-codec';
+import { decodeBatch, PreparedBatch } from './batch-codec';
 import { WAL_HEADER_BYTES, walPath } from './files';
 import { replayWal, WalReplayReport } from './replay';
 import { WalWriter } from './writer';
 
 const labelsOf = (id: number): LabelSet => ({ __name__: 'temperature', device: `d${id}` });
 
-function entry(id: number, ts: number[], vs: number[]): BatchEntry {
+interface Entry {
+  id: number;
+  timestamps: number[];
+  values: number[];
+}
+
+function entry(id: number, ts: number[], vs: number[]): Entry {
   return { id, timestamps: ts, values: vs };
+}
+
+/** The writer takes parallel lists; tests write entries. */
+function batch(entries: Entry[]): PreparedBatch {
+  return { ids: entries.map((e) => e.id), samples: entries, count: entries.reduce((n, e) => n + e.timestamps.length, 0) };
 }
 
 interface Replayed {
@@ -63,14 +74,14 @@ describe('WAL', () => {
       durability,
       segmentBytes,
       labelsOf,
-      apply: (entries) => applied.push(entries.map((e) => `d${e.id}:${e.timestamps.length}`).join(' ')),
+      apply: (b) => applied.push(b.ids.map((id, i) => `d${id}:${b.samples[i].timestamps.length}`).join(' ')),
     });
   }
 
   it('writes batches that replay in order with their series', async () => {
     const w = await open();
-    await w.append([entry(1, [1000, 2000], [1.5, -2]), entry(2, [1000], [NaN])]);
-    await w.append([entry(1, [500], [7])]);
+    await w.append(batch([entry(1, [1000, 2000], [1.5, -2]), entry(2, [1000], [NaN])]));
+    await w.append(batch([entry(1, [500], [7])]));
     await w.close();
     expect(applied).toEqual(['d1:2 d2:1', 'd1:1']);
     const { records, report } = await replay(dir);
@@ -80,14 +91,14 @@ describe('WAL', () => {
 
   it('defines a series once when a batch names it twice', async () => {
     const w = await open();
-    await w.append([entry(4, [1], [1]), entry(5, [1], [2]), entry(4, [2], [3])]);
+    await w.append(batch([entry(4, [1], [1]), entry(5, [1], [2]), entry(4, [2], [3])]));
     await w.close();
     expect((await replay(dir)).records).toEqual(['d4:1=1 d5:1=2 d4:2=3']);
   });
 
   it('shares one fsync among concurrent writers', async () => {
     const w = await open();
-    await Promise.all(Array.from({ length: 50 }, (_, i) => w.append([entry(i, [i], [i])])));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => w.append(batch([entry(i, [i], [i])]))));
     await w.close();
     const s = w.stats();
     expect(s.records).toBe(50);
@@ -97,11 +108,11 @@ describe('WAL', () => {
 
   it('acknowledges in interval mode only after the covering fsync, and at once in none mode', async () => {
     const w = await open(new NodeFileIO(), { mode: 'interval', intervalMs: 20 });
-    await Promise.all([w.append([entry(1, [1], [1])]), w.append([entry(1, [2], [2])])]);
+    await Promise.all([w.append(batch([entry(1, [1], [1])])), w.append(batch([entry(1, [2], [2])]))]);
     expect(w.stats().fsyncs).toBeGreaterThanOrEqual(1);
     await w.close();
     const none = await WalWriter.open({ dir, io: new NodeFileIO(), durability: { mode: 'none' }, segmentBytes: 1 << 20, labelsOf, apply: () => undefined });
-    await none.append([entry(1, [3], [3])]);
+    await none.append(batch([entry(1, [3], [3])]));
     expect(none.stats().fsyncs).toBe(0);
     await none.close();
     expect((await replay(dir)).records).toEqual(['d1:1=1', 'd1:2=2', 'd1:3=3']);
@@ -109,7 +120,7 @@ describe('WAL', () => {
 
   it('rotates by size and keeps every file self-contained', async () => {
     const w = await open(new NodeFileIO(), { mode: 'fsync' }, 100);
-    for (let i = 0; i < 10; i++) await w.append([entry(7, [i], [i])]);
+    for (let i = 0; i < 10; i++) await w.append(batch([entry(7, [i], [i])]));
     await w.close();
     const files = readdirSync(dir).filter((n) => n.endsWith('.wal'));
     expect(files.length).toBeGreaterThan(3);
@@ -122,7 +133,7 @@ describe('WAL', () => {
 
   it('preallocates the current and the next file, and cuts both back on close', async () => {
     const w = await open(new NodeFileIO(), { mode: 'fsync' }, 64 * 1024);
-    await w.append([entry(1, [1], [1])]);
+    await w.append(batch([entry(1, [1], [1])]));
     await new Promise((r) => setTimeout(r, 50));
     expect(statSync(walPath(dir, 1)).size).toBe(64 * 1024);
     expect(statSync(walPath(dir, 2)).size).toBe(64 * 1024);
@@ -133,8 +144,8 @@ describe('WAL', () => {
 
   it('replays a crashed log: unused zeros cut silently, the spare removed', async () => {
     const w = await open(new NodeFileIO(), { mode: 'fsync' }, 64 * 1024);
-    await w.append([entry(1, [1], [1])]);
-    await w.append([entry(2, [2], [2])]);
+    await w.append(batch([entry(1, [1], [1])]));
+    await w.append(batch([entry(2, [2], [2])]));
     await new Promise((r) => setTimeout(r, 50));
     // A kill -9 now leaves both files preallocated; replay must not call that damage.
     const { records, report } = await replay(dir);
@@ -146,10 +157,10 @@ describe('WAL', () => {
 
   it('runs a rotation callback between groups and removes older files', async () => {
     const w = await open();
-    await w.append([entry(1, [1], [1])]);
+    await w.append(batch([entry(1, [1], [1])]));
     const seen = await w.rotate((index) => ({ index, applied: applied.length }));
     expect(seen).toEqual({ index: 2, applied: 1 });
-    await w.append([entry(1, [2], [2])]);
+    await w.append(batch([entry(1, [2], [2])]));
     await w.removeBefore(2);
     await w.close();
     expect(readdirSync(dir)).toEqual(['0000000002.wal']);
@@ -167,7 +178,7 @@ describe('WAL', () => {
     /** Three groups of one batch each in one file, as a crash would leave them (no close). */
     async function threeGroups(): Promise<Group[]> {
       const w = await open();
-      for (let i = 1; i <= 3; i++) await w.append([entry(i, [i * 1000], [i])]);
+      for (let i = 1; i <= 3; i++) await w.append(batch([entry(i, [i * 1000], [i])]));
       await w.close();
       const buf = readFileSync(walPath(dir, 1));
       const frames: Array<[number, number]> = [];
@@ -298,7 +309,7 @@ describe('WAL', () => {
     it('treats a cut file before the newest one as damage', async () => {
       await threeGroups();
       const w = await open();
-      await w.append([entry(9, [9], [9])]);
+      await w.append(batch([entry(9, [9], [9])]));
       await w.close();
       truncateSync(path(), statSync(path()).size - 3);
       await expect(replay(dir)).rejects.toBeInstanceOf(CorruptionError);
@@ -309,13 +320,13 @@ describe('WAL', () => {
     it('rejects a write on ENOSPC without acknowledging it, and writes again once space returns', async () => {
       const io = new FaultFileIO(new NodeFileIO());
       const w = await open(io);
-      await w.append([entry(1, [1], [1])]);
+      await w.append(batch([entry(1, [1], [1])]));
       // Each failing write leaves 5 bytes of its group behind, which the writer zeroes out again.
       io.inject({ op: 'write', path: '.wal', code: 'ENOSPC', partialBytes: 5, times: 1 });
-      await expect(w.append([entry(2, [2], [2])])).rejects.toBeInstanceOf(DiskFullError);
+      await expect(w.append(batch([entry(2, [2], [2])]))).rejects.toBeInstanceOf(DiskFullError);
       io.inject({ op: 'write', path: '.wal', code: 'ENOSPC', partialBytes: 5, times: 1 });
-      await expect(w.append([entry(3, [3], [3])])).rejects.toBeInstanceOf(DiskFullError);
-      await w.append([entry(2, [4], [4])]);
+      await expect(w.append(batch([entry(3, [3], [3])]))).rejects.toBeInstanceOf(DiskFullError);
+      await w.append(batch([entry(2, [4], [4])]));
       await w.close();
       expect(applied).toEqual(['d1:1', 'd2:1']);
       // The partial bytes were undone; d2 is defined again in the record that reached the file.
@@ -326,8 +337,8 @@ describe('WAL', () => {
       const io = new FaultFileIO(new NodeFileIO());
       const w = await open(io);
       io.inject({ op: 'write', path: '.wal', code: 'EIO', times: 2 });
-      await expect(w.append([entry(1, [1], [1])])).rejects.toThrow(/EIO/);
-      await expect(w.append([entry(1, [2], [2])])).rejects.toBeInstanceOf(EngineFailedError);
+      await expect(w.append(batch([entry(1, [1], [1])]))).rejects.toThrow(/EIO/);
+      await expect(w.append(batch([entry(1, [2], [2])]))).rejects.toBeInstanceOf(EngineFailedError);
       await w.close();
     });
 
@@ -339,14 +350,14 @@ describe('WAL', () => {
       const spaceBack = io.inject({ op: 'open', path: /0000000003\.wal/, code: 'ENOSPC' });
       let rejected = 0;
       for (let i = 0; i < 12; i++) {
-        await w.append([entry(1, [i], [i])]).catch((e) => {
+        await w.append(batch([entry(1, [i], [i])])).catch((e) => {
           expect(e).toBeInstanceOf(DiskFullError);
           rejected++;
         });
       }
       expect(rejected).toBeGreaterThan(0);
       spaceBack();
-      await w.append([entry(1, [100], [100])]);
+      await w.append(batch([entry(1, [100], [100])]));
       await w.close();
       const { records } = await replay(dir);
       expect(records.length).toBe(12 - rejected + 1);
@@ -356,8 +367,8 @@ describe('WAL', () => {
       const io = new FaultFileIO(new NodeFileIO());
       const w = await open(io);
       io.inject({ op: 'write', path: '.wal', code: 'EIO', times: 1 });
-      await expect(w.append([entry(1, [1], [1])])).rejects.toThrow(/EIO/);
-      await w.append([entry(1, [2], [2])]);
+      await expect(w.append(batch([entry(1, [1], [1])]))).rejects.toThrow(/EIO/);
+      await w.append(batch([entry(1, [2], [2])]));
       await w.close();
       expect((await replay(dir)).records).toEqual(['d1:2=2']);
     });
@@ -366,9 +377,9 @@ describe('WAL', () => {
       const io = new FaultFileIO(new NodeFileIO());
       const w = await open(io);
       io.inject({ op: 'sync', path: '.wal', code: 'EIO', times: 1 });
-      await expect(w.append([entry(1, [1], [1])])).rejects.toBeInstanceOf(EngineFailedError);
+      await expect(w.append(batch([entry(1, [1], [1])]))).rejects.toBeInstanceOf(EngineFailedError);
       // The fault is gone, but the writer must not pretend the earlier data is safe.
-      await expect(w.append([entry(1, [2], [2])])).rejects.toBeInstanceOf(EngineFailedError);
+      await expect(w.append(batch([entry(1, [2], [2])]))).rejects.toBeInstanceOf(EngineFailedError);
       await expect(w.rotate(() => 1)).rejects.toBeInstanceOf(EngineFailedError);
       expect(applied).toEqual([]);
       await w.close();

@@ -13,9 +13,11 @@
 //   replay reproduces the same order (and so the same last-write-wins outcome).
 // - Rotation (and the callback that goes with it) happens between groups: when rotate() calls back,
 //   every record in files below the new index has been applied, and none after it.
-// - Files are preallocated with zeros (the next one ahead of time), so a group sync writes into space
-//   the file already owns and fdatasync needs no journal commit. A file is cut back to the bytes it
-//   holds before the writer moves on, so only the newest file can end in unused zeros.
+// - Files are preallocated with zeros a few MiB ahead of the write position, in the background (the
+//   next file's first stretch too), so a group sync writes into space the file already owns and
+//   fdatasync needs no journal commit. A group never writes where a preallocation is still under
+//   way. A file is cut back to the bytes it holds before the writer moves on, so only the newest file
+//   can end in unused zeros.
 //
 // Fault model: a failed write (ENOSPC, EIO) rejects its group and the group's bytes are zeroed out
 // again, so the log never holds a partial group; later writes may succeed once space returns. A
@@ -29,7 +31,7 @@ import { FileHandle, FileIO } from '../fs/io';
 import { EngineError, EngineFailedError } from '../model/errors';
 import { Durability } from '../model/options';
 import { EngineLogger, EngineObserver, LabelSet } from '../model/types';
-import { BatchEntry, encodeBatch, FileSeriesDefinitions } from './batch-codec';
+import { encodeBatch, FileSeriesDefinitions, PreparedBatch } from './batch-codec';
 import { encodeWalHeader, RECORD_BATCH, RECORD_COMMIT, WAL_HEADER_BYTES, walIndexOf, walPath } from './files';
 
 export interface WalWriterOptions {
@@ -39,7 +41,7 @@ export interface WalWriterOptions {
   segmentBytes: number;
   labelsOf: (id: number) => LabelSet;
   /** Runs synchronously for each durable batch, in log order. */
-  apply: (entries: readonly BatchEntry[]) => void;
+  apply: (batch: PreparedBatch) => void;
   observer?: EngineObserver;
   logger?: EngineLogger;
   /**
@@ -62,18 +64,21 @@ export interface WalStats {
 }
 
 interface Pending {
-  entries: readonly BatchEntry[];
+  batch: PreparedBatch;
   resolve: () => void;
   reject: (e: Error) => void;
 }
 
-interface RotateRequest {
-  run: (newIndex: number) => unknown;
+/** Work that runs between two groups (a rotation, a trim), in the order it was asked for. */
+interface Barrier {
+  run: () => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
 
 const ZERO_CHUNK = Buffer.alloc(1 << 20);
+/** Zeros are added this far ahead of the write position, and when less than half of it is left. */
+const PREALLOCATE_BYTES = 4 << 20;
 
 export class WalWriter {
   private file!: FileHandle;
@@ -82,13 +87,15 @@ export class WalWriter {
   private fileBytes = 0;
   /** Bytes of the current file that exist on disk (preallocated zeros beyond fileBytes). */
   private fileAllocated = 0;
+  /** A preallocation of the current file under way. */
+  private extending?: Promise<void>;
   /** The next file, being created and zero-filled in the background. */
   private spare?: Promise<FileHandle | undefined>;
   private readonly files: number[];
   private readonly defs = new FileSeriesDefinitions();
   private readonly buf = new ByteWriter(1 << 20);
   private queue: Pending[] = [];
-  private rotations: RotateRequest[] = [];
+  private barriers: Barrier[] = [];
   private pumping = false;
   private lastSyncAtMs = 0;
   private failure?: EngineError;
@@ -109,7 +116,7 @@ export class WalWriter {
     const existing = (await opts.io.readdir(opts.dir)).map(walIndexOf).filter((i): i is number => i !== undefined);
     const w = new WalWriter(opts, existing);
     const index = Math.max(opts.minIndex ?? 1, existing.length ? Math.max(...existing) + 1 : 1);
-    w.use(await w.createFile(index, true), index, opts.segmentBytes);
+    w.use(await w.createFile(index, true), index, w.firstStretch());
     w.prepareSpare();
     return w;
   }
@@ -124,10 +131,10 @@ export class WalWriter {
   }
 
   /** Queues a batch; resolves once it is durable per the durability mode and applied. */
-  append(entries: readonly BatchEntry[]): Promise<void> {
+  append(batch: PreparedBatch): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ entries, resolve, reject });
+      this.queue.push({ batch, resolve, reject });
       this.kick();
     });
   }
@@ -137,9 +144,36 @@ export class WalWriter {
    * records in files below newIndex have been applied, none in newIndex yet.
    */
   rotate<T>(run: (newIndex: number) => T): Promise<T> {
+    return this.between(async () => {
+      await this.switchFile();
+      return run(this.fileIndex);
+    });
+  }
+
+  /**
+   * Gives back the preallocated space (the current file is cut to what it holds, the spare is
+   * removed) while ingest is idle; it is preallocated again when writes resume.
+   */
+  trim(): Promise<void> {
+    return this.between(async () => {
+      await this.extending;
+      if (this.fileAllocated > this.fileBytes) {
+        try {
+          await this.file.truncate(this.fileBytes);
+        } catch (e) {
+          throw ioFailure(e, this.file.path, 'truncate');
+        }
+        await this.syncOrFail(this.file, 'full');
+        this.fileAllocated = this.fileBytes;
+      }
+      await this.dropSpare();
+    });
+  }
+
+  private between<T>(run: () => Promise<T>): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
-      this.rotations.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.barriers.push({ run, resolve: resolve as (v: unknown) => void, reject });
       this.kick();
     });
   }
@@ -177,6 +211,7 @@ export class WalWriter {
     await this.idle();
     this.closed = true;
     try {
+      await this.extending;
       if (!this.failure) {
         if (this.fileAllocated > this.fileBytes) await this.file.truncate(this.fileBytes);
         await this.syncOrFail(this.file, 'full');
@@ -188,7 +223,7 @@ export class WalWriter {
   }
 
   private idle(): Promise<void> {
-    if (!this.pumping && this.queue.length === 0 && this.rotations.length === 0) return Promise.resolve();
+    if (!this.pumping && this.queue.length === 0 && this.barriers.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -199,10 +234,11 @@ export class WalWriter {
   }
 
   private async pump(): Promise<void> {
-    while (this.queue.length || this.rotations.length) {
+    while (this.queue.length || this.barriers.length) {
       try {
-        if (this.rotations.length) {
-          await this.runRotation(this.rotations.shift()!);
+        if (this.barriers.length) {
+          const b = this.barriers.shift()!;
+          await b.run().then(b.resolve, b.reject);
           continue;
         }
         if (this.opts.durability.mode === 'interval') {
@@ -238,11 +274,13 @@ export class WalWriter {
     }
     this.buf.reset();
     for (const p of group) {
-      writeFrame(this.buf, RECORD_BATCH, (w) => encodeBatch(w, p.entries, this.defs, this.opts.labelsOf));
+      writeFrame(this.buf, RECORD_BATCH, (w) => encodeBatch(w, p.batch, this.defs, this.opts.labelsOf));
     }
     writeFrame(this.buf, RECORD_COMMIT, (w) => w.uvarint(group.length));
     const data = this.buf.bytes();
     const startBytes = this.fileBytes;
+    // Never write where zeros are still being laid down.
+    if (this.extending && startBytes + data.length > this.fileAllocated) await this.extending;
     try {
       // Positional: after a failed write is undone, the next group lands exactly where it began.
       await this.file.write(data, startBytes);
@@ -256,6 +294,7 @@ export class WalWriter {
     }
     this.fileBytes += data.length;
     this.fileAllocated = Math.max(this.fileAllocated, this.fileBytes);
+    this.preallocateAhead();
     this.counters.records += group.length;
     this.counters.bytes += data.length;
     if (this.opts.durability.mode !== 'none') {
@@ -275,7 +314,7 @@ export class WalWriter {
       this.opts.observer?.onFsync?.(ms, group.length);
     }
     for (const p of group) {
-      this.opts.apply(p.entries);
+      this.opts.apply(p.batch);
       p.resolve();
     }
   }
@@ -298,6 +337,26 @@ export class WalWriter {
     }
   }
 
+  /** Adds zeros past the allocated end in the background when less than half a stretch is left. */
+  private preallocateAhead(): void {
+    if (this.extending || this.fileAllocated - this.fileBytes >= PREALLOCATE_BYTES / 2 || this.fileAllocated >= this.opts.segmentBytes) return;
+    const file = this.file;
+    const from = this.fileAllocated;
+    const to = Math.min(this.opts.segmentBytes, from + PREALLOCATE_BYTES);
+    this.extending = (async () => {
+      try {
+        await writeZeros(file, from, to);
+        await file.sync();
+        if (this.file === file) this.fileAllocated = Math.max(this.fileAllocated, to);
+      } catch (e) {
+        // Not fatal: groups append past the allocated end (slower syncs) until space returns.
+        this.opts.logger?.warn({ file: file.path, err: (e as Error).message }, 'could not preallocate WAL space');
+      } finally {
+        this.extending = undefined;
+      }
+    })();
+  }
+
   /** fsync or fdatasync; a failure is final (see the fault model above). */
   private async syncOrFail(file: FileHandle, kind: 'data' | 'full'): Promise<void> {
     try {
@@ -308,20 +367,6 @@ export class WalWriter {
         { cause: e },
       );
       throw this.failure;
-    }
-  }
-
-  private async runRotation(req: RotateRequest): Promise<void> {
-    try {
-      await this.switchFile();
-    } catch (e) {
-      req.reject(e as Error);
-      return;
-    }
-    try {
-      req.resolve(req.run(this.fileIndex));
-    } catch (e) {
-      req.reject(e as Error);
     }
   }
 
@@ -337,12 +382,13 @@ export class WalWriter {
     } catch (e) {
       throw ioFailure(e, old.path, 'truncate');
     }
+    await this.extending;
     await this.syncOrFail(old, 'full');
     const index = this.fileIndex + 1;
     const spare = await this.spare;
     this.spare = undefined;
     if (spare) {
-      this.use(spare, index, this.opts.segmentBytes);
+      this.use(spare, index, this.firstStretch());
     } else {
       // No spare (the disk was full while making it): a plain file, appended to until space returns.
       this.use(await this.createFile(index, false), index, WAL_HEADER_BYTES);
@@ -372,23 +418,25 @@ export class WalWriter {
   private async dropSpare(): Promise<void> {
     const spare = await this.spare;
     this.spare = undefined;
+    // The next switch creates a plain file and preallocates it as it fills.
     if (!spare) return;
     await spare.close();
     await this.opts.io.unlink(spare.path).catch(() => undefined);
   }
 
-  /** Writes a file's header (and with `preallocate`, zeros up to segmentBytes) and makes it durable. */
+  /** The size of a new file's first preallocated stretch. */
+  private firstStretch(): number {
+    return Math.max(WAL_HEADER_BYTES, Math.min(this.opts.segmentBytes, PREALLOCATE_BYTES));
+  }
+
+  /** Writes a file's header (and with `preallocate`, its first stretch of zeros) and makes it durable. */
   private async createFile(index: number, preallocate: boolean): Promise<FileHandle> {
     const path = walPath(this.opts.dir, index);
     let handle: FileHandle | undefined;
     try {
       handle = await this.opts.io.open(path, 'w');
       await handle.write(encodeWalHeader(index), 0);
-      if (preallocate) {
-        for (let at = WAL_HEADER_BYTES; at < this.opts.segmentBytes; at += ZERO_CHUNK.length) {
-          await handle.write(ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, this.opts.segmentBytes - at)), at);
-        }
-      }
+      if (preallocate) await writeZeros(handle, WAL_HEADER_BYTES, this.firstStretch());
       await handle.sync();
       await this.opts.io.fsyncDir(this.opts.dir);
       return handle;
@@ -398,4 +446,8 @@ export class WalWriter {
       throw ioFailure(e, path, 'create');
     }
   }
+}
+
+async function writeZeros(file: FileHandle, from: number, to: number): Promise<void> {
+  for (let at = from; at < to; at += ZERO_CHUNK.length) await file.write(ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, to - at)), at);
 }
