@@ -6,8 +6,7 @@ import { BodySet } from './bodies';
 import { BenchError } from './errors';
 import { sendAll } from './load';
 import { dirSizeBytes, machineCpuSeconds, ownCpuSeconds, ServerProcess } from './proc';
-import { Answer, checkAnswer, PreparedQuery, QueryId } from './queries';
-import { QuerySpec } from './queries';
+import { Answer, checkAnswer, PreparedQuery, QueryId, QuerySpec } from './queries';
 import { Target } from './targets/target';
 
 export interface Instance {
@@ -163,7 +162,7 @@ export async function latency(query: PreparedQuery, id: QueryId, want: Answer, w
 }
 
 export interface RestartFigures {
-  /** Until the old process exited after the signal (0 for SIGKILL, which the kernel does at once). */
+  /** Until the old process exited after the signal (for SIGKILL only the kernel's reaping). */
   shutdownMs: number;
   readyMs: number;
   queryableMs: number;
