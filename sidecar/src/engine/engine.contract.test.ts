@@ -168,7 +168,7 @@ describe(`engine contract (SEED=${seed})`, () => {
     const st = engine.stats();
     if (state === 'head') expect(st.segments.count).toBe(0);
     if (state === 'segments') expect(st.head.samples).toBeGreaterThan(0); // batch 3 again, on top of segments
-    if (state === 'compacted') expect(st.compaction.runs).toBe(1);
+    if (state === 'compacted') expect(st.compaction.runs).toBeGreaterThanOrEqual(1);
     try {
       for (const q of queries()) {
         const want = await q.run(model);

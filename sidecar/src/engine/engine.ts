@@ -494,6 +494,7 @@ export class Engine implements StorageEngine {
 
   private async flushFrozen(): Promise<void> {
     for (const table of this.head.frozen) await this.flushTable(table);
+    if (this.compactor.overflowing(this.store.segments)) await this.compactOnce();
   }
 
   /** Writes one frozen memtable as a level-0 segment and installs it. */

@@ -23,8 +23,13 @@ import { Retention } from '../retention/retention';
 import { writeSegment } from '../segment/writer';
 import { LiveSegment, SegmentStore } from '../segments';
 
-/** Merge only when at least this many level-0 segments wait (one more flush is cheaper to keep). */
+/** Merge on the timer when at least this many level-0 segments wait. */
 const MIN_LEVEL0 = 2;
+/**
+ * Merge right after a flush once this many level-0 segments wait: under sustained ingest it bounds
+ * the segments a query or a restart must open, at the price of rewriting the newest partition.
+ */
+export const MAX_LEVEL0 = 4;
 /** A level-1 segment is rewritten alone once this share of its samples has expired. */
 const REWRITE_EXPIRED_SHARE = 0.1;
 /** Yield to the event loop after this much uninterrupted work. */
@@ -78,12 +83,26 @@ export class Compactor {
   plan(segments: readonly LiveSegment[], quietMs: number): CompactionPlan | undefined {
     const nowMs = this.opts.now();
     const level0 = segments.filter((s) => s.entry.level === 0);
+    return this.planMerge(segments, level0, quietMs) ?? this.planRewrite(segments, nowMs);
+  }
+
+  /** Whether a flush just left enough level-0 segments to merge without waiting for the timer. */
+  overflowing(segments: readonly LiveSegment[]): boolean {
+    return segments.filter((s) => s.entry.level === 0).length >= MAX_LEVEL0;
+  }
+
+  private planMerge(segments: readonly LiveSegment[], level0: readonly LiveSegment[], quietMs: number): CompactionPlan | undefined {
     if (level0.length >= MIN_LEVEL0 || (level0.length === 1 && Date.now() - level0[0].openedAtMs >= quietMs)) {
       const partitions = new Set<number>();
       for (const s of level0) for (const p of this.partitionsOf(s.entry)) partitions.add(p);
       const inputs = segments.filter((s) => s.entry.level === 0 || this.partitionsOf(s.entry).some((p) => partitions.has(p)));
       return { inputs, partitions: [...partitions].sort((a, b) => a - b) };
     }
+    return undefined;
+  }
+
+  /** A level-1 segment that is largely expired, rewritten alone. */
+  private planRewrite(segments: readonly LiveSegment[], nowMs: number): CompactionPlan | undefined {
     for (const s of segments) {
       if (s.entry.level === 0) continue;
       if (this.expiredShare(s, nowMs) >= REWRITE_EXPIRED_SHARE) return { inputs: [s], partitions: this.partitionsOf(s.entry) };
