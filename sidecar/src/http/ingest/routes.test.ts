@@ -20,7 +20,7 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', body, headers });
+  const response = await fetch(`${server.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
