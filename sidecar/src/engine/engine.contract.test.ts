@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine';
-import { AggregateRequest, Matcher, StorageEngine, WriteBatch } from './model/types';
+import { AggregateRequest, ColumnarBatch, Matcher, StorageEngine, WriteBatch } from './model/types';
 import { MemoryEngine } from './testing/memory-engine';
 
 const seed = Number(process.env.SEED ?? 20261125);
@@ -126,12 +126,26 @@ function same(a: unknown, b: unknown, path = ''): string | undefined {
 
 type State = 'head' | 'segments' | 'mixed' | 'compacted' | 'restarted';
 
+function toColumns(batch: WriteBatch): ColumnarBatch {
+  const offsets = [0];
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  for (const s of batch) {
+    timestamps.push(...Array.from(s.timestamps));
+    values.push(...Array.from(s.values));
+    offsets.push(timestamps.length);
+  }
+  return { series: batch.map((s) => ({ labels: s.labels })), offsets, timestamps: Float64Array.from(timestamps), values: Float64Array.from(values) };
+}
+
 async function load(state: State, dir: string, batches: WriteBatch[]): Promise<Engine> {
   const open = () => Engine.open({ dataDir: dir, snapshotIntervalMs: 0, compactionIntervalMs: 0, partitionMs: 4 * H, headMaxSamples: 1e9 });
   let e = await open();
   const half = Math.floor(batches.length / 2);
   for (const [i, b] of batches.entries()) {
-    await e.write(b);
+    // Half the batches go through the columnar write, which must store exactly the same.
+    if (i % 2) await e.writeColumns(toColumns(b));
+    else await e.write(b);
     if (state === 'mixed' && i === half) await e.flush();
     if ((state === 'compacted' || state === 'restarted') && i % 9 === 8) await e.flush();
   }

@@ -60,6 +60,30 @@ describe('Engine', () => {
     for (const e of [first, second]) await e.close().catch(() => undefined);
   });
 
+  it('stores a columnar batch like the same list of series, rejecting per series', async () => {
+    const e = await open();
+    const r = await e.writeColumns({
+      series: [{ labels: { __name__: 'm', d: 'a' } }, { labels: { __name__: '1bad' } }, { labels: { __name__: 'm', d: 'b' }, ref: -1 }, { labels: { __name__: 'm', d: 'c' } }],
+      offsets: [0, 2, 3, 4, 6],
+      timestamps: Float64Array.of(T, T + 1, T, T, T + 0.5, T + 2),
+      values: Float64Array.of(1, 2, 3, 4, 5, 6),
+    });
+    expect(r.accepted).toBe(3);
+    expect(r.byReason).toEqual({ invalid_series: 1, invalid_sample: 2 });
+    expect(r.rejections.map((x) => x.entry)).toEqual([1, 3]);
+    expect(r.refs[0]).toBeGreaterThanOrEqual(0);
+    expect(r.refs[1]).toBe(-1);
+    // A ref from an earlier write names the series without its labels being looked at again.
+    await e.writeColumns({ series: [{ labels: { __name__: 'm', d: 'a' }, ref: r.refs[0] }], offsets: [0, 1], timestamps: [T + 5], values: [7] });
+    const got = await e.select({ matchers: [{ name: '__name__', op: '=', value: 'm' }], start: 0, end: T + 1000 });
+    expect(got.map((s) => [s.labels.d, [...s.timestamps].map((t) => t - T), [...s.values]])).toEqual([
+      ['a', [0, 1, 5], [1, 2, 7]],
+      ['b', [0], [4]],
+    ]);
+    await expect(e.writeColumns({ series: [{ labels: { __name__: 'm' } }], offsets: [0, 3], timestamps: [T], values: [1] })).rejects.toThrow(/malformed/);
+    await e.close();
+  });
+
   it('refuses a second process on the same directory', async () => {
     const e = await open();
     writeFileSync(join(dir, 'LOCK'), `${process.ppid}\n`);

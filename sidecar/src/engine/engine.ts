@@ -28,6 +28,7 @@ import { Durability, EngineOptions } from './model/options';
 import {
   AggregateRequest,
   BucketSeries,
+  ColumnarBatch,
   EngineLogger,
   EngineStats,
   LabelSet,
@@ -42,7 +43,7 @@ import {
   WriteBatch,
   WriteResult,
 } from './model/types';
-import { sampleProblem } from './model/validate';
+import { columnsProblem, rangeProblem, sampleProblem } from './model/validate';
 import { AggregateEvaluator } from './query/aggregate';
 import { Bucketing } from './query/bucketing';
 import { joinRuns, latestOf, readParts, ReadSources, SeriesRange } from './read';
@@ -53,7 +54,7 @@ import { BlockCache, DEFAULT_BLOCK_CACHE_BYTES } from './segment/cache';
 import { writeSegment } from './segment/writer';
 import { LiveSegment, SegmentStore, SegmentView } from './segments';
 import { listSnapshots, snapshotPath, writeSnapshot } from './snapshot/snapshot';
-import { PreparedBatch } from './wal/batch-codec';
+import { addEntry, emptyBatch, PreparedBatch } from './wal/batch-codec';
 import { WalWriter } from './wal/writer';
 import { Compactor } from './compaction/compactor';
 
@@ -231,53 +232,83 @@ export class Engine implements StorageEngine {
 
   async write(batch: WriteBatch): Promise<WriteResult> {
     this.assertOpen();
-    if (this.wal.failed) throw this.wal.failed;
     if (!Array.isArray(batch)) throw new InvalidQueryError('a write batch must be a list of series');
-    const result: WriteResult = { accepted: 0, rejected: 0, byReason: {}, rejections: [], refs: new Array(batch.length).fill(-1) };
-    const prepared: PreparedBatch = { ids: [], samples: [], count: 0 };
-    const nowMs = (this.options.now ?? Date.now)();
-    this.lastWriteAtMs = Date.now();
-    this.idleDone = false;
+    const result = newResult(batch.length);
+    const prepared = emptyBatch();
+    const nowMs = this.beginWrite();
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i];
       const count = typeof entry?.timestamps?.length === 'number' ? entry.timestamps.length : 0;
       const problem = entry ? sampleProblem(entry) : 'the entry is empty';
-      if (problem) {
-        this.reject(result, i, 'invalid_sample', count, problem);
-        continue;
-      }
-      let id: number;
-      try {
-        id = this.resolveSeries(entry.labels, entry.ref);
-      } catch (e) {
-        if (e instanceof InvalidSeriesError) {
-          this.reject(result, i, 'invalid_series', count, e.message);
-          continue;
-        }
-        if (e instanceof CardinalityLimitError) {
-          this.reject(result, i, 'cardinality_limit', count, e.message);
-          continue;
-        }
-        throw e;
-      }
-      result.refs[i] = id;
-      if (this.retention.limitsAge) {
-        const kept = this.withinRetention(id, entry.timestamps, entry.values, nowMs);
-        if (kept.dropped > 0) {
-          this.reject(result, i, 'out_of_retention', kept.dropped, `${kept.dropped} samples are older than the retention of ${this.registry.labels(id)[METRIC_NAME_LABEL]}`);
-        }
-        if (kept.timestamps.length === 0) continue;
-        prepared.ids.push(id);
-        prepared.samples.push(kept);
-        result.accepted += kept.timestamps.length;
-      } else if (count > 0) {
-        prepared.ids.push(id);
-        prepared.samples.push(entry);
-        result.accepted += count;
-      }
+      if (problem) this.reject(result, i, 'invalid_sample', count, problem);
+      else this.accept(result, prepared, i, entry.labels, entry.ref, entry.timestamps, entry.values, 0, count, nowMs);
     }
-    prepared.count = result.accepted;
-    if (prepared.ids.length > 0) await this.wal.append(prepared);
+    return this.commitWrite(result, prepared);
+  }
+
+  async writeColumns(batch: ColumnarBatch): Promise<WriteResult> {
+    this.assertOpen();
+    const malformed = columnsProblem(batch);
+    if (malformed) throw new InvalidQueryError(`a columnar batch is malformed: ${malformed}`);
+    const { series, offsets, timestamps, values } = batch;
+    const result = newResult(series.length);
+    const prepared = emptyBatch();
+    const nowMs = this.beginWrite();
+    for (let i = 0; i < series.length; i++) {
+      const from = offsets[i];
+      const to = offsets[i + 1];
+      const problem = rangeProblem(timestamps, values, from, to);
+      if (problem) this.reject(result, i, 'invalid_sample', to - from, problem);
+      else this.accept(result, prepared, i, series[i].labels, series[i].ref, timestamps, values, from, to, nowMs);
+    }
+    return this.commitWrite(result, prepared);
+  }
+
+  /** Refuses writes after an fsync failure; notes the time for the idle flush; returns the clock. */
+  private beginWrite(): number {
+    if (this.wal.failed) throw this.wal.failed;
+    this.lastWriteAtMs = Date.now();
+    this.idleDone = false;
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Resolves the series of entry `i` and adds its samples [from, to), or records why not. */
+  private accept(
+    result: WriteResult,
+    prepared: PreparedBatch,
+    i: number,
+    labels: LabelSet,
+    ref: number | undefined,
+    ts: ArrayLike<number>,
+    vs: ArrayLike<number>,
+    from: number,
+    to: number,
+    nowMs: number,
+  ): void {
+    let id: number;
+    try {
+      id = this.resolveSeries(labels, ref);
+    } catch (e) {
+      if (e instanceof InvalidSeriesError) return this.reject(result, i, 'invalid_series', to - from, e.message);
+      if (e instanceof CardinalityLimitError) return this.reject(result, i, 'cardinality_limit', to - from, e.message);
+      throw e;
+    }
+    result.refs[i] = id;
+    if (to === from) return;
+    if (this.retention.limitsAge) {
+      const kept = this.withinRetention(id, ts, vs, from, to, nowMs);
+      if (kept.dropped > 0) {
+        this.reject(result, i, 'out_of_retention', kept.dropped, `${kept.dropped} samples are older than the retention of ${this.registry.labels(id)[METRIC_NAME_LABEL]}`);
+      }
+      if (kept.timestamps.length > 0) addEntry(prepared, id, kept.timestamps, kept.values, 0, kept.timestamps.length);
+    } else {
+      addEntry(prepared, id, ts, vs, from, to);
+    }
+  }
+
+  private async commitWrite(result: WriteResult, prepared: PreparedBatch): Promise<WriteResult> {
+    result.accepted = prepared.count;
+    if (prepared.count > 0) await this.wal.append(prepared);
     this.counters.accepted += result.accepted;
     if (this.head.active.samples >= this.opts.headMaxSamples) this.scheduleFlush();
     return result;
@@ -287,19 +318,17 @@ export class Engine implements StorageEngine {
   private apply(batch: PreparedBatch): void {
     const table = this.head.active;
     const { index, registry } = this;
-    const { ids, samples } = batch;
+    const { ids, ts, vs, from, to } = batch;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      const ts = samples[i].timestamps;
-      const vs = samples[i].values;
-      table.append(id, ts, vs, 0, ts.length);
+      const t = ts[i];
+      const f = from[i];
+      const e = to[i];
+      table.append(id, t, vs[i], f, e);
       if (!index.has(id)) index.add(id, registry.labels(id));
-      if (ts.length === 1) {
-        index.extend(id, ts[0], ts[0]);
-      } else {
-        index.extend(id, minOf(ts, 0, ts.length), maxOf(ts, 0, ts.length));
-      }
-      registry.noteSamples(id, ts, vs, 0, ts.length);
+      if (e - f === 1) index.extend(id, t[f], t[f]);
+      else index.extend(id, minOf(t, f, e), maxOf(t, f, e));
+      registry.noteSamples(id, t, vs[i], f, e);
     }
   }
 
@@ -314,20 +343,24 @@ export class Engine implements StorageEngine {
     return this.registry.getOrCreate(normalized);
   }
 
-  private withinRetention(id: number, ts: ArrayLike<number>, vs: ArrayLike<number>, nowMs: number): { timestamps: ArrayLike<number>; values: ArrayLike<number>; dropped: number } {
+  private withinRetention(
+    id: number,
+    ts: ArrayLike<number>,
+    vs: ArrayLike<number>,
+    from: number,
+    to: number,
+    nowMs: number,
+  ): { timestamps: ArrayLike<number>; values: ArrayLike<number>; dropped: number } {
     const wm = this.retention.watermark(this.registry.labels(id)[METRIC_NAME_LABEL], nowMs);
-    let old = 0;
-    for (let i = 0; i < ts.length; i++) if (ts[i] < wm) old++;
-    if (old === 0) return { timestamps: ts, values: vs, dropped: 0 };
     const keptT: number[] = [];
     const keptV: number[] = [];
-    for (let i = 0; i < ts.length; i++) {
+    for (let i = from; i < to; i++) {
       if (ts[i] >= wm) {
         keptT.push(ts[i]);
         keptV.push(vs[i]);
       }
     }
-    return { timestamps: keptT, values: keptV, dropped: old };
+    return { timestamps: keptT, values: keptV, dropped: to - from - keptT.length };
   }
 
   private reject(result: WriteResult, entry: number, reason: RejectReason, samples: number, message: string): void {
@@ -717,6 +750,10 @@ export class Engine implements StorageEngine {
   private assertOpen(): void {
     if (this.closed) throw new EngineClosedError();
   }
+}
+
+function newResult(entries: number): WriteResult {
+  return { accepted: 0, rejected: 0, byReason: {}, rejections: [], refs: new Array(entries).fill(-1) };
 }
 
 function segmentName(seq: number, level: number): string {

@@ -29,6 +29,18 @@ export interface SeriesWrite {
 /** One ingest request: stored atomically (all accepted samples or none after a crash). */
 export type WriteBatch = readonly SeriesWrite[];
 
+/**
+ * The same batch in columns, as ingest parsers build it without an object per sample: the samples of
+ * series[i] are [offsets[i], offsets[i + 1]) of timestamps and values (offsets has one entry more
+ * than series). Stored exactly as the equivalent WriteBatch; a ref below 0 counts as absent.
+ */
+export interface ColumnarBatch {
+  series: ReadonlyArray<{ readonly labels: LabelSet; readonly ref?: SeriesRef }>;
+  offsets: ArrayLike<number>;
+  timestamps: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
 export type RejectReason =
   | 'invalid_series' // labels break the limits in labels.ts
   | 'invalid_sample' // timestamp not a safe integer, or length mismatch
@@ -221,6 +233,8 @@ export interface EngineLogger {
 export interface StorageEngine {
   /** Resolves once the batch is durable per the durability mode; rejects with an EngineError otherwise. */
   write(batch: WriteBatch): Promise<WriteResult>;
+  /** Like write; rejections and refs are indexed by series. */
+  writeColumns(batch: ColumnarBatch): Promise<WriteResult>;
   select(req: SelectRequest): Promise<SeriesSamples[]>;
   aggregate(req: AggregateRequest): Promise<BucketSeries[]>;
   latest(req: LatestRequest): Promise<LatestSample[]>;

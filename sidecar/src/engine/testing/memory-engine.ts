@@ -10,6 +10,7 @@ import {
   AggregateRequest,
   Aggregation,
   BucketSeries,
+  ColumnarBatch,
   CrossAggregation,
   EngineStats,
   LabelSet,
@@ -24,7 +25,7 @@ import {
   WriteBatch,
   WriteResult,
 } from '../model/types';
-import { sampleProblem } from '../model/validate';
+import { columnsProblem, sampleProblem } from '../model/validate';
 
 const DAY_MS = 86_400_000;
 
@@ -84,6 +85,16 @@ export class MemoryEngine implements StorageEngine {
     });
     this.accepted += result.accepted;
     return result;
+  }
+
+  /** The columns as the equivalent list of series writes. */
+  async writeColumns(batch: ColumnarBatch): Promise<WriteResult> {
+    const problem = columnsProblem(batch);
+    if (problem) throw new InvalidQueryError(`a columnar batch is malformed: ${problem}`);
+    const slice = (a: ArrayLike<number>, i: number) => Array.prototype.slice.call(a, batch.offsets[i], batch.offsets[i + 1]) as number[];
+    return this.write(
+      batch.series.map((s, i) => ({ labels: s.labels, ref: s.ref !== undefined && s.ref >= 0 ? s.ref : undefined, timestamps: slice(batch.timestamps, i), values: slice(batch.values, i) })),
+    );
   }
 
   async select(req: SelectRequest): Promise<SeriesSamples[]> {

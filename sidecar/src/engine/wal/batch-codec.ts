@@ -9,21 +9,32 @@ import { CorruptionError } from '../model/errors';
 import { LabelSet, METRIC_NAME_LABEL } from '../model/types';
 import { sortedLabelPairs } from '../model/labels';
 
-/** Samples of one series, already validated. */
-export interface EntrySamples {
-  readonly timestamps: ArrayLike<number>;
-  readonly values: ArrayLike<number>;
-}
-
 /**
- * A validated write batch: samples[i] belong to the series with engine id ids[i]. Kept as two
- * parallel lists so the ingest path can hand its own entries over without a new object per entry.
+ * A validated write batch: entry i holds samples [from[i], to[i]) of ts[i] and vs[i] for the series
+ * with engine id ids[i]. Parallel lists, whose arrays are usually one shared column, so the ingest
+ * path hands samples over without an object per entry.
  */
 export interface PreparedBatch {
   ids: number[];
-  samples: EntrySamples[];
+  ts: Array<ArrayLike<number>>;
+  vs: Array<ArrayLike<number>>;
+  from: number[];
+  to: number[];
   /** Samples in all entries. */
   count: number;
+}
+
+export function emptyBatch(): PreparedBatch {
+  return { ids: [], ts: [], vs: [], from: [], to: [], count: 0 };
+}
+
+export function addEntry(b: PreparedBatch, id: number, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): void {
+  b.ids.push(id);
+  b.ts.push(ts);
+  b.vs.push(vs);
+  b.from.push(from);
+  b.to.push(to);
+  b.count += to - from;
 }
 
 /**
@@ -62,7 +73,7 @@ export class FileSeriesDefinitions {
  * buffer after one size check: this runs once per sample on the ingest path.
  */
 export function encodeBatch(w: ByteWriter, batch: PreparedBatch, defs: FileSeriesDefinitions, labelsOf: (id: number) => LabelSet): void {
-  const { ids, samples } = batch;
+  const { ids, ts, vs, from, to } = batch;
   const n = ids.length;
   // A batch may name a series twice: define it once.
   let fresh: number[] | undefined;
@@ -89,21 +100,25 @@ export function encodeBatch(w: ByteWriter, batch: PreparedBatch, defs: FileSerie
   let p = w.length;
   for (let i = 0; i < n; i++) {
     p = putUvarint(buf, p, ids[i]);
-    p = putUvarint(buf, p, samples[i].timestamps.length);
+    p = putUvarint(buf, p, to[i] - from[i]);
   }
   let prev = 0;
   for (let i = 0; i < n; i++) {
-    const ts = samples[i].timestamps;
-    for (let k = 0; k < ts.length; k++) {
-      const d = ts[k] - prev;
+    const t = ts[i];
+    for (let k = from[i]; k < to[i]; k++) {
+      const d = t[k] - prev;
       p = putUvarint(buf, p, d >= 0 ? d * 2 : -d * 2 - 1);
-      prev = ts[k];
+      prev = t[k];
     }
   }
   w.length = p;
-  for (let i = 0; i < n; i++) {
-    const vs = samples[i].values;
-    w.f64s(vs, 0, vs.length);
+  // Runs of entries that are neighbours in one column are copied as one.
+  let i = 0;
+  while (i < n) {
+    let j = i + 1;
+    while (j < n && vs[j] === vs[i] && from[j] === to[j - 1]) j++;
+    w.f64s(vs[i], from[i], to[j - 1] - from[i]);
+    i = j;
   }
 }
 

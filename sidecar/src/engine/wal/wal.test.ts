@@ -8,7 +8,7 @@ import { NodeFileIO } from '../fs/node-io';
 import { CorruptionError, DiskFullError, EngineFailedError } from '../model/errors';
 import { Durability } from '../model/options';
 import { LabelSet } from '../model/types';
-import { decodeBatch, PreparedBatch } from './batch-codec';
+import { addEntry, decodeBatch, emptyBatch, PreparedBatch } from './batch-codec';
 import { WAL_HEADER_BYTES, walPath } from './files';
 import { replayWal, WalReplayReport } from './replay';
 import { WalWriter } from './writer';
@@ -27,7 +27,9 @@ function entry(id: number, ts: number[], vs: number[]): Entry {
 
 /** The writer takes parallel lists; tests write entries. */
 function batch(entries: Entry[]): PreparedBatch {
-  return { ids: entries.map((e) => e.id), samples: entries, count: entries.reduce((n, e) => n + e.timestamps.length, 0) };
+  const b = emptyBatch();
+  for (const e of entries) addEntry(b, e.id, e.timestamps, e.values, 0, e.timestamps.length);
+  return b;
 }
 
 interface Replayed {
@@ -74,7 +76,7 @@ describe('WAL', () => {
       durability,
       segmentBytes,
       labelsOf,
-      apply: (b) => applied.push(b.ids.map((id, i) => `d${id}:${b.samples[i].timestamps.length}`).join(' ')),
+      apply: (b) => applied.push(b.ids.map((id, i) => `d${id}:${b.to[i] - b.from[i]}`).join(' ')),
     });
   }
 

@@ -32,7 +32,8 @@ export async function storeBatch(
   format: IngestFormat,
   metrics: SidecarMetrics,
 ): Promise<StoreOutcome> {
-  const result = built.batch.length > 0 ? await engine.write(built.batch) : emptyResult();
+  const result =
+    built.series.length > 0 ? await engine.writeColumns({ series: built.series, offsets: built.offsets, timestamps: built.times, values: built.values }) : emptyResult();
   rememberRefs(built, result);
   count(result, problems, format, metrics);
   return { result, error: answerError(built, result, problems) };
@@ -64,7 +65,7 @@ function answerError(built: BuiltBatch, result: WriteResult, problems: DecodePro
 
   const seriesErrors = [
     ...(problems.seriesErrors ?? []).map((e) => ({ ...e, reason: 'invalid_series' })),
-    ...result.rejections.map((r) => ({ series: describeSeries(built.batch[r.entry]?.labels ?? {}), reason: r.reason, samples: r.samples, message: r.message })),
+    ...result.rejections.map((r) => ({ series: describeSeries(built.series[r.entry]?.labels ?? {}), reason: r.reason, samples: r.samples, message: r.message })),
   ].slice(0, 10);
   const parts: string[] = [];
   if (rejectedLines > 0) parts.push(`${rejectedLines} malformed line${rejectedLines === 1 ? '' : 's'} (first: line ${problems.lineErrors?.[0]?.line}: ${problems.lineErrors?.[0]?.message})`);

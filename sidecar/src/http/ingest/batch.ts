@@ -44,31 +44,53 @@ export interface BatchColumns {
   values: Float64Array;
 }
 
+/**
+ * A decoded request, in columns: the samples of series[i] are [offsets[i], offsets[i + 1]) of times
+ * and values. Written with the engine's columnar write, so no object is made per series.
+ */
 export interface BuiltBatch {
-  batch: SeriesWrite[];
-  /** batch[i] holds the samples of series[i]. */
   series: SeriesHandle[];
+  offsets: Int32Array;
+  times: Float64Array;
+  values: Float64Array;
   samples: number;
+  /** The same samples as one SeriesWrite per series (views of the columns), made when first asked for. */
+  readonly batch: SeriesWrite[];
 }
 
-/** One SeriesWrite per series, viewing the shared columns (no copy). */
-export function toBatch(series: readonly SeriesHandle[], offsets: Int32Array, times: Float64Array, values: Float64Array): BuiltBatch {
-  const batch: SeriesWrite[] = new Array(series.length);
-  for (let s = 0; s < series.length; s++) {
-    const start = offsets[s];
-    const length = offsets[s + 1] - start;
-    const handle = series[s];
-    // A view by constructor: subarray() looks up the species constructor, which costs more than
-    // the rest of a one-sample series.
-    const entry: SeriesWrite = {
-      labels: handle.labels,
-      timestamps: new Float64Array(times.buffer, times.byteOffset + start * 8, length),
-      values: new Float64Array(values.buffer, values.byteOffset + start * 8, length),
-    };
-    if (handle.ref >= 0) entry.ref = handle.ref;
-    batch[s] = entry;
+class Columns implements BuiltBatch {
+  private entries?: SeriesWrite[];
+
+  constructor(
+    readonly series: SeriesHandle[],
+    readonly offsets: Int32Array,
+    readonly times: Float64Array,
+    readonly values: Float64Array,
+  ) {}
+
+  get samples(): number {
+    return this.offsets[this.series.length];
   }
-  return { batch, series: series as SeriesHandle[], samples: offsets[series.length] };
+
+  get batch(): SeriesWrite[] {
+    this.entries ??= this.series.map((handle, s) => {
+      const start = this.offsets[s];
+      const length = this.offsets[s + 1] - start;
+      const entry: SeriesWrite = {
+        labels: handle.labels,
+        timestamps: new Float64Array(this.times.buffer, this.times.byteOffset + start * 8, length),
+        values: new Float64Array(this.values.buffer, this.values.byteOffset + start * 8, length),
+      };
+      if (handle.ref >= 0) entry.ref = handle.ref;
+      return entry;
+    });
+    return this.entries;
+  }
+}
+
+/** The columns as a batch (no copy). */
+export function toBatch(series: readonly SeriesHandle[], offsets: Int32Array, times: Float64Array, values: Float64Array): BuiltBatch {
+  return new Columns(series as SeriesHandle[], offsets, times, values);
 }
 
 /** Collects (series, timestamp, value) triples; `build` turns them into one SeriesWrite per series. */

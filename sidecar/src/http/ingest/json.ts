@@ -5,9 +5,9 @@
 
 import { z } from 'zod';
 
-import { BuiltBatch, CachedSeries } from './batch';
+import { BuiltBatch, CachedSeries, toBatch } from './batch';
 import { HttpError } from '../errors';
-import { METRIC_NAME_LABEL, SeriesWrite } from '../../engine/model/types';
+import { METRIC_NAME_LABEL } from '../../engine/model/types';
 
 const sampleSchema = z.tuple([z.number().int(), z.number().nullable()]);
 
@@ -46,18 +46,18 @@ export function decodeJsonWrite(body: unknown, maxSamples: number): BuiltBatch {
   if (total > maxSamples) {
     throw new HttpError('TOO_MANY_SAMPLES', `the request holds ${total} samples, more than the per-request limit of ${maxSamples}; nothing was stored`, { limit: maxSamples });
   }
-  const batch: SeriesWrite[] = [];
   const series: CachedSeries[] = [];
-  for (const s of parsed.data.series) {
-    const labels = { ...s.labels, [METRIC_NAME_LABEL]: s.metric };
-    const timestamps = new Float64Array(s.samples.length);
-    const values = new Float64Array(s.samples.length);
-    s.samples.forEach(([t, v], i) => {
-      timestamps[i] = t;
-      values[i] = v ?? NaN;
-    });
-    batch.push({ labels, timestamps, values });
-    series.push(new CachedSeries(labels));
-  }
-  return { batch, series, samples: total };
+  const offsets = new Int32Array(parsed.data.series.length + 1);
+  const times = new Float64Array(total);
+  const values = new Float64Array(total);
+  let at = 0;
+  parsed.data.series.forEach((s, k) => {
+    series.push(new CachedSeries({ ...s.labels, [METRIC_NAME_LABEL]: s.metric }));
+    for (const [t, v] of s.samples) {
+      times[at] = t;
+      values[at++] = v ?? NaN;
+    }
+    offsets[k + 1] = at;
+  });
+  return toBatch(series, offsets, times, values);
 }
