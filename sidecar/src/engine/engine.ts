@@ -46,7 +46,9 @@ import {
 import { columnsProblem, rangeProblem, sampleProblem } from './model/validate';
 import { AggregateEvaluator } from './query/aggregate';
 import { Bucketing } from './query/bucketing';
-import { joinRuns, latestOf, readParts, ReadSources, SeriesRange } from './read';
+import { latestOf, readParts, ReadSources, SeriesRange } from './read';
+import { mergeRuns } from './query/runs';
+import { SampleRun } from './query/parts';
 import { recoverHead } from './recovery';
 import { SeriesRegistry } from './registry';
 import { Retention } from './retention/retention';
@@ -381,7 +383,8 @@ export class Engine implements StorageEngine {
     await this.withSources((sources) =>
       readParts(sources, ranges, undefined, (range, parts) => {
         if (parts.length === 0) return;
-        const { timestamps, values } = joinRuns(parts);
+        // Copied out of the reader's scratch arrays: the answer outlives the read.
+        const { timestamps, values } = mergeRuns(parts as SampleRun[]);
         points += timestamps.length;
         if (req.maxPoints !== undefined && points > req.maxPoints) {
           throw new QueryLimitError(`the query would return more than the limit of ${req.maxPoints} points`, 'points', req.maxPoints);

@@ -188,26 +188,6 @@ function assemble(p: Pending, payloads: Map<LiveSegment, Uint8Array[]>, scratch:
   return merged.timestamps.length ? [{ timestamps: merged.timestamps, values: merged.values, from: 0, to: merged.timestamps.length }] : [];
 }
 
-/** Joins a series' runs (disjoint, in time order) into one pair of fresh arrays the caller may keep. */
-export function joinRuns(parts: readonly Part[]): { timestamps: Float64Array; values: Float64Array } {
-  const runs = parts as SampleRun[];
-  if (runs.length === 1) {
-    const r = runs[0];
-    return { timestamps: r.timestamps.slice(r.from, r.to), values: r.values.slice(r.from, r.to) };
-  }
-  let n = 0;
-  for (const r of runs) n += r.to - r.from;
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
-  let at = 0;
-  for (const r of runs) {
-    timestamps.set(r.timestamps.subarray(r.from, r.to), at);
-    values.set(r.values.subarray(r.from, r.to), at);
-    at += r.to - r.from;
-  }
-  return { timestamps, values };
-}
-
 /**
  * The latest non-NaN sample of a series with start <= t < end, across all sources. The newest source
  * holding the latest timestamp decides its value; if that value is NaN the search goes on below it.
