@@ -6,7 +6,7 @@ import { join } from 'path';
 import { Fleet, METRICS } from '../workload/fleet';
 import { BodySet, buildBodies, IngestFormat } from './bodies';
 import { BenchError } from './errors';
-import { ingest, IngestFigures, Instance, latency, restart, settle, start } from './measure';
+import { ingest, IngestFigures, Instance, latency, restart, settle, start, waitQueryable } from './measure';
 import { freePort } from './proc';
 import { Answer, expectedAnswer, QUERY_IDS, QueryId, querySpec, QuerySpec } from './queries';
 import { Target, TargetId } from './targets/target';
@@ -163,6 +163,8 @@ async function runTarget(options: BenchOptions, rec: Recorder, job: TargetJob): 
     }
     if (job.full) {
       const settled = await settle(instance, options.settleQuietMs, options.settleTimeoutMs);
+      // A size only counts if every sample is still there after the flushes and compactions.
+      await waitQueryable(instance, spec, bodies.sampleCount, performance.now(), 0, 'after settling');
       rec.set('disk.bytesPerSample', target.id, settled.bytes / job.fleet.sampleCount);
       if (!settled.settled) rec.notes.push(`${target.id}: the data directory was still changing after ${options.settleTimeoutMs / 1000} s; its size is the last one seen.`);
       options.log(`  ${name}: ${(settled.bytes / 2 ** 20).toFixed(1)} MiB on disk (${(settled.bytes / job.fleet.sampleCount).toFixed(2)} bytes/sample) after ${(settled.waitedMs / 1000).toFixed(0)} s`);
