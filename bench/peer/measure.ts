@@ -82,7 +82,6 @@ export interface IngestFigures {
 }
 
 export interface IngestOptions {
-  clients: number;
   maxSkew: number;
   queryableTimeoutMs: number;
 }

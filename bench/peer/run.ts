@@ -130,7 +130,7 @@ async function runTarget(options: BenchOptions, rec: Recorder, job: TargetJob): 
   const { target, format, bodies, spec } = job;
   const name = `${target.id} (${format})`;
   const timeouts = { readyTimeoutMs: options.readyTimeoutMs, queryableTimeoutMs: options.queryableTimeoutMs };
-  const ingestOptions = { clients: options.clients, maxSkew: job.maxSkewRequests, queryableTimeoutMs: options.queryableTimeoutMs };
+  const ingestOptions = { maxSkew: job.maxSkewRequests, queryableTimeoutMs: options.queryableTimeoutMs };
   const instances: Instance[] = [];
   const dirs: string[] = [];
   const fresh = async () => {
@@ -166,7 +166,7 @@ async function runTarget(options: BenchOptions, rec: Recorder, job: TargetJob): 
       // A size only counts if every sample is still there after the flushes and compactions.
       await waitQueryable(instance, spec, bodies.sampleCount, performance.now(), 0, 'after settling');
       rec.set('disk.bytesPerSample', target.id, settled.bytes / job.fleet.sampleCount);
-      if (!settled.settled) rec.notes.push(`${target.id}: the data directory was still changing after ${options.settleTimeoutMs / 1000} s; its size is the last one seen.`);
+      if (!settled.settled) rec.notes.push(`${target.id}: had not settled after ${options.settleTimeoutMs / 1000} s (files still changing or work still pending); its size on disk is the last one seen.`);
       options.log(`  ${name}: ${(settled.bytes / 2 ** 20).toFixed(1)} MiB on disk (${(settled.bytes / job.fleet.sampleCount).toFixed(2)} bytes/sample) after ${(settled.waitedMs / 1000).toFixed(0)} s`);
     }
     if (job.queries) await runQueries(options, rec, job, instance);
