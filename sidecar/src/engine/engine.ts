@@ -627,11 +627,13 @@ export class Engine implements StorageEngine {
     const flushed = this.manifest.walFlushedTo;
     const mark = this.snapshots.length >= SNAPSHOTS_KEPT ? Math.max(flushed, this.snapshots[SNAPSHOTS_KEPT - 1]) : flushed;
     await this.wal.removeBefore(mark);
-    // Snapshots older than the segments' mark hold nothing recovery would load.
+    // A snapshot at or below the segments' mark holds nothing recovery would load (its sections all
+    // end there): neither as the newest nor as a fallback.
     const snapDir = join(this.opts.dataDir, 'snapshots');
     for (const s of await listSnapshots(this.io, snapDir)) {
-      if (s < flushed && !this.snapshots.slice(0, SNAPSHOTS_KEPT).includes(s)) await this.io.unlink(snapshotPath(snapDir, s)).catch(() => undefined);
+      if (s <= flushed) await this.io.unlink(snapshotPath(snapDir, s)).catch(() => undefined);
     }
+    this.snapshots = this.snapshots.filter((s) => s > flushed);
   }
 
   /** Flushes the head, merges segments and gives back WAL space once ingest has gone quiet. */
