@@ -98,24 +98,35 @@ async function ingest(dir: string): Promise<void> {
   await new Promise(() => undefined);
 }
 
+/** Per series index: its slot in the batch being built, valid while `stampOf` holds that batch's stamp. */
+let slotOf = new Int32Array(0);
+let stampOf = new Int32Array(0);
+let stamp = 0;
+
 /** A chunk's samples grouped by series (a counting sort), as one columnar batch. */
 function columnsOf(c: SampleChunk, series: Array<{ labels: LabelSet; ref: number }>): { series: Array<{ labels: LabelSet; ref: number }>; offsets: Int32Array; timestamps: Float64Array; values: Float64Array } {
-  const slotOf = new Map<number, number>();
+  if (slotOf.length < series.length) {
+    slotOf = new Int32Array(series.length);
+    stampOf = new Int32Array(series.length);
+  }
+  stamp++;
   const order: number[] = [];
   for (let i = 0; i < c.length; i++) {
-    if (!slotOf.has(c.series[i])) {
-      slotOf.set(c.series[i], order.length);
-      order.push(c.series[i]);
+    const s = c.series[i];
+    if (stampOf[s] !== stamp) {
+      stampOf[s] = stamp;
+      slotOf[s] = order.length;
+      order.push(s);
     }
   }
   const offsets = new Int32Array(order.length + 1);
-  for (let i = 0; i < c.length; i++) offsets[slotOf.get(c.series[i])! + 1]++;
+  for (let i = 0; i < c.length; i++) offsets[slotOf[c.series[i]] + 1]++;
   for (let k = 1; k <= order.length; k++) offsets[k] += offsets[k - 1];
   const at = offsets.slice(0, order.length);
   const timestamps = new Float64Array(c.length);
   const values = new Float64Array(c.length);
   for (let i = 0; i < c.length; i++) {
-    const j = at[slotOf.get(c.series[i])!]++;
+    const j = at[slotOf[c.series[i]]]++;
     timestamps[j] = c.timestampsMs[i];
     values[j] = c.values[i];
   }
