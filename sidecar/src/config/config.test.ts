@@ -139,6 +139,29 @@ describe('loadConfig', () => {
       retention: { maxAgeMs: 86_400_000, rules: [{ metric: 'x', maxAgeMs: 3_600_000 }] },
     });
   });
+
+  it('passes the storage knobs to the engine, with their defaults', () => {
+    expect(engineOptions(loadConfig([], {}))).toMatchObject({
+      walSegmentBytes: 16 * 1024 * 1024,
+      headMaxSamples: 1_000_000,
+      compactionIntervalMs: 60_000,
+      idleFlushMs: 30_000,
+      partitionMs: 86_400_000,
+      blockCacheBytes: 64 * 1024 * 1024,
+    });
+    const config = loadConfig(['--wal-segment-size', '1MiB', '--head-max-samples', '5000', '--compaction-interval', '0', '--idle-flush', '2m', '--partition', '6h'], {
+      SENSORSTORE_BLOCK_CACHE_SIZE: '8MiB',
+    });
+    expect(engineOptions(config)).toMatchObject({
+      walSegmentBytes: 1024 * 1024,
+      headMaxSamples: 5000,
+      compactionIntervalMs: 0,
+      idleFlushMs: 120_000,
+      partitionMs: 6 * 3_600_000,
+      blockCacheBytes: 8 * 1024 * 1024,
+    });
+    expect(loadError(['--partition', '10s']).message).toMatch(/partition/);
+  });
 });
 
 describe('units', () => {

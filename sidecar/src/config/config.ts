@@ -26,6 +26,12 @@ export interface SidecarConfig {
   maxSeries: number;
   repair: boolean;
   snapshotIntervalMs: number;
+  walSegmentBytes: number;
+  headMaxSamples: number;
+  compactionIntervalMs: number;
+  idleFlushMs: number;
+  partitionMs: number;
+  blockCacheBytes: number;
   maxBodyBytes: number;
   maxSamplesPerRequest: number;
   maxSeriesPerQuery: number;
@@ -78,7 +84,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'retentionMaxBytes', flag: 'retention-max-bytes', kind: 'size', description: 'drop the oldest data when segments exceed this size, e.g. 10GB; unset: no bound' },
   { key: 'maxSeries', flag: 'max-series', kind: 'int', description: 'cardinality limit: writes creating more series are rejected (422)', defaultText: '1000000' },
   { key: 'repair', flag: 'repair', kind: 'bool', description: 'move damaged WAL and snapshot parts aside instead of refusing to start', defaultText: 'false' },
-  { key: 'snapshotIntervalMs', flag: 'snapshot-interval', kind: 'duration', description: 'how often the head is snapshotted (also on shutdown)', defaultText: '5m' },
+  { key: 'snapshotIntervalMs', flag: 'snapshot-interval', kind: 'duration', description: 'how often the head is snapshotted (also on shutdown); 0 only on shutdown', defaultText: '5m' },
+  { key: 'walSegmentBytes', flag: 'wal-segment-size', kind: 'size', description: 'the WAL moves to a new file past this size', defaultText: '16MiB' },
+  { key: 'headMaxSamples', flag: 'head-max-samples', kind: 'int', description: 'the in-memory head is flushed to a segment once it holds this many samples', defaultText: '1000000' },
+  { key: 'compactionIntervalMs', flag: 'compaction-interval', kind: 'duration', description: 'how often flushed segments are merged into day partitions (also after every fourth flush); 0 only then', defaultText: '1m' },
+  { key: 'idleFlushMs', flag: 'idle-flush', kind: 'duration', description: 'after this long without writes the head is flushed, segments merged and WAL space given back; 0 never', defaultText: '30s' },
+  { key: 'partitionMs', flag: 'partition', kind: 'duration', description: 'time span of the partitions compaction writes', defaultText: '1d' },
+  { key: 'blockCacheBytes', flag: 'block-cache-size', kind: 'size', description: 'memory for decoded-block reads shared by queries', defaultText: '64MiB' },
   { key: 'maxBodyBytes', flag: 'max-body-bytes', kind: 'size', description: 'largest request body, compressed and decompressed (413 beyond)', defaultText: '32MiB' },
   { key: 'maxSamplesPerRequest', flag: 'max-samples-per-request', kind: 'int', description: 'most samples in one write request (413 beyond)', defaultText: '1000000' },
   { key: 'maxSeriesPerQuery', flag: 'max-series-per-query', kind: 'int', description: 'most series one query may touch (422 beyond)', defaultText: '10000' },
@@ -150,6 +162,12 @@ const schema = z.object({
   maxSeries: positiveInt.default(1_000_000),
   repair: z.boolean().default(false),
   snapshotIntervalMs: z.number().int().min(0).default(300_000),
+  walSegmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+  headMaxSamples: z.number().int().min(1000).default(1_000_000),
+  compactionIntervalMs: z.number().int().min(0).default(60_000),
+  idleFlushMs: z.number().int().min(0).default(30_000),
+  partitionMs: z.number().int().min(60_000).default(86_400_000),
+  blockCacheBytes: z.number().int().min(0).default(64 * 1024 * 1024),
   maxBodyBytes: positiveInt.default(32 * 1024 * 1024),
   maxSamplesPerRequest: positiveInt.default(1_000_000),
   maxSeriesPerQuery: positiveInt.default(10_000),
@@ -298,6 +316,12 @@ export function engineOptions(config: SidecarConfig): EngineOptions {
     maxSeries: config.maxSeries,
     repair: config.repair,
     snapshotIntervalMs: config.snapshotIntervalMs,
+    walSegmentBytes: config.walSegmentBytes,
+    headMaxSamples: config.headMaxSamples,
+    compactionIntervalMs: config.compactionIntervalMs,
+    idleFlushMs: config.idleFlushMs,
+    partitionMs: config.partitionMs,
+    blockCacheBytes: config.blockCacheBytes,
     retention: {
       maxAgeMs: config.retentionMs,
       maxBytes: config.retentionMaxBytes,
