@@ -57,6 +57,9 @@ async function ingest(dir: string): Promise<void> {
   const labels = fleet.series.map((s) => ({ __name__: s.metric, ...s.labels }));
   const chunks = fleet.chunks(BATCH);
   let latencyMaxMs = 0;
+  // Write latency while a compaction runs, and while none does: does merging stall ingest?
+  const duringCompaction: number[] = [];
+  const outsideCompaction: number[] = [];
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   // Each chunk becomes one columnar batch, grouped by series as the sidecar's ingest parsers group a
@@ -67,9 +70,12 @@ async function ingest(dir: string): Promise<void> {
       const next = chunks.next();
       if (next.done) return;
       const batch = columnsOf(next.value, series);
+      const compacting = engine.stats().compaction.running;
       const w0 = performance.now();
       const r = await engine.writeColumns(batch);
-      latencyMaxMs = Math.max(latencyMaxMs, performance.now() - w0);
+      const ms = performance.now() - w0;
+      latencyMaxMs = Math.max(latencyMaxMs, ms);
+      (compacting || engine.stats().compaction.running ? duringCompaction : outsideCompaction).push(ms);
       if (r.rejected) throw new Error(`rejected ${r.rejected}: ${JSON.stringify(r.rejections[0])}`);
       batch.series.forEach((s, i) => (s.ref = r.refs[i]));
     }
@@ -90,7 +96,10 @@ async function ingest(dir: string): Promise<void> {
       fsyncs: wal.fsyncs,
       avgGroupSize: wal.avgGroupSize,
       fsyncLatencyMsAvg: wal.fsyncLatencyMsAvg,
-      memory: process.memoryUsage(),
+      compactions: engine.stats().compaction.runs,
+      writesDuringCompaction: duringCompaction.length,
+      writeLatencyMsDuringCompaction: { ...stats(duringCompaction), max: Math.max(...duringCompaction) },
+      writeLatencyMsOutsideCompaction: { ...stats(outsideCompaction), max: Math.max(...outsideCompaction) },
       fsyncLatencyMsMedian: stats(fsyncMs).median,
       fsyncLatencyMsP95: stats(fsyncMs).p95,
     }) + '\n',
@@ -240,6 +249,10 @@ async function main(): Promise<void> {
     console.log(`# engine fleet benchmark: ${DEVICES} devices × 4 metrics × ${fleet.steps} steps = ${fleet.sampleCount} samples (seed ${SEED})`);
     const ing = await child('ingest', work, true);
     console.log(`ingest        ${(ing.line.samplesPerSec / 1e6).toFixed(2)} M samples/s (${ing.line.seconds.toFixed(2)} s, ${ing.line.cpuSeconds.toFixed(2)} CPU-s), peak RSS ${ing.line.peakRssMiB.toFixed(0)} MiB, max write latency ${ing.line.writeLatencyMaxMs.toFixed(1)} ms, ${ing.line.fsyncs} fsyncs (avg group ${ing.line.avgGroupSize.toFixed(1)}, median ${ing.line.fsyncLatencyMsMedian.toFixed(2)} ms, p95 ${ing.line.fsyncLatencyMsP95.toFixed(2)} ms)`);
+    const during = ing.line.writeLatencyMsDuringCompaction as unknown as { median: number; p95: number; max: number };
+    const outside = ing.line.writeLatencyMsOutsideCompaction as unknown as { median: number; p95: number; max: number };
+    const fmt = (x: { median: number; p95: number; max: number }) => `median ${x.median.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
+    console.log(`compaction    ${ing.line.compactions} merges during the ingest; write latency while merging (${ing.line.writesDuringCompaction} writes): ${fmt(during)}; otherwise: ${fmt(outside)}`);
     const rec = await child('recover', work, false);
     console.log(`kill -9 → ready ${rec.line.readyMs.toFixed(0)} ms, every sample queryable ${rec.wallMs.toFixed(0)} ms after spawn (peak RSS ${rec.line.peakRssMiB.toFixed(0)} MiB)`);
     const q = await queries(work);
