@@ -259,6 +259,28 @@ describe('Engine', () => {
     });
   });
 
+  it('rewrites a partition that retention has partly expired, keeping only what is inside', async () => {
+    let now = T;
+    const e = await open({ now: () => now, retention: { maxAgeMs: 30 * H }, partitionMs: 24 * H });
+    const day = Date.UTC(2026, 10, 1);
+    // One day-partition of minute samples, flushed and merged into a level-1 segment.
+    await write(e, 'm', Array.from({ length: 24 * 60 }, (_, i) => day + i * 60_000));
+    await e.flush();
+    await e.write([{ labels: { __name__: 'm', other: '1' }, timestamps: [day + 1000], values: [1] }]);
+    await e.flush();
+    await e.compact();
+    expect(e.stats().segments).toMatchObject({ count: 1, samples: 24 * 60 + 1 });
+    // Ten hours later the first 4 h of that day (17 %) are past the 30 h watermark.
+    now = day + 34 * H;
+    await e.compact();
+    const st = e.stats();
+    expect(st.compaction.runs).toBe(2);
+    expect(st.segments.samples).toBe(20 * 60);
+    expect((await values(e)).length).toBe(20 * 60);
+    expect((await values(e))[0][0]).toBe(day + 4 * H);
+    await e.close();
+  });
+
   it('does not compact without disk room for its output, and loses nothing', async () => {
     const io = new FaultFileIO(new NodeFileIO());
     const log = logger();

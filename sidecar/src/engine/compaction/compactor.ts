@@ -208,7 +208,11 @@ export class Compactor {
     for (const series of s.reader.series) {
       const wm = this.opts.retention.watermark(series.labels[METRIC_NAME_LABEL], nowMs);
       if (series.minT >= wm) continue;
-      for (const b of series.blocks) if (b.maxT < wm) expired += b.count;
+      for (const b of series.blocks) {
+        if (b.maxT < wm) expired += b.count;
+        // A block the watermark cuts through: its expired part estimated by time.
+        else if (b.minT < wm) expired += (b.count * (wm - b.minT)) / (b.maxT - b.minT + 1);
+      }
     }
     return expired / s.entry.samples;
   }
