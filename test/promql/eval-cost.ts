@@ -36,6 +36,7 @@ function preparedEngine(series: SeriesSamples[]): StorageEngine {
       return out;
     },
     write: unsupported,
+    writeColumns: unsupported,
     aggregate: unsupported,
     latest: unsupported,
     labelNames: unsupported,
