@@ -58,7 +58,7 @@ import { LiveSegment, SegmentStore, SegmentView } from './segments';
 import { listSnapshots, snapshotPath, writeSnapshot } from './snapshot/snapshot';
 import { addEntry, emptyBatch, PreparedBatch } from './wal/batch-codec';
 import { WalWriter } from './wal/writer';
-import { Compactor } from './compaction/compactor';
+import { CompactionPlan, Compactor } from './compaction/compactor';
 
 const DEFAULTS = {
   walSegmentBytes: 16 * 1024 * 1024,
@@ -530,7 +530,8 @@ export class Engine implements StorageEngine {
 
   private async flushFrozen(): Promise<void> {
     for (const table of this.head.frozen) await this.flushTable(table);
-    if (this.compactor.overflowing(this.store.segments)) await this.compactOnce();
+    const overflow = this.compactor.planOverflow(this.store.segments);
+    if (overflow) await this.runCompaction(overflow);
   }
 
   /** Writes one frozen memtable as a level-0 segment and installs it. */
@@ -650,7 +651,11 @@ export class Engine implements StorageEngine {
   private async compactOnce(quietMs = this.opts.compactionIntervalMs): Promise<void> {
     await this.applyRetention();
     const plan = this.compactor.plan(this.store.segments, quietMs);
-    if (!plan) return;
+    if (plan) await this.runCompaction(plan);
+  }
+
+  /** Writes the plan's outputs, installs them with a new manifest, then retires the inputs. */
+  private async runCompaction(plan: CompactionPlan): Promise<void> {
     const seq = this.manifest.nextSeq;
     const result = await this.compactor.run(plan, seq, (labels) => this.registry.getOrCreate(labels));
     if (!result) return;

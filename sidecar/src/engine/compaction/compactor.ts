@@ -1,10 +1,12 @@
 // Compaction: merges flushed (level 0) segments into one segment per time partition (level 1).
 //
 // Invariants:
-// - Inputs are every level-0 segment plus every level-1 segment of a partition they touch, so no
-//   segment left out overlaps an output in time: outputs can take new, higher seqs without changing
-//   which value wins anywhere. Within the merge, the input with the higher seq wins on an equal
-//   (series, timestamp) — the later write — and late samples land in the partition of their time.
+// - A merge takes every segment of the partitions it writes, so no segment left out overlaps an
+//   output in time — except the merge of flushed segments alone under sustained ingest, whose
+//   outputs overlap only older level-1 segments (every flushed segment has a higher seq than every
+//   merged one). Either way outputs can take new, higher seqs without changing which value wins
+//   anywhere. Within the merge, the input with the higher seq wins on an equal (series, timestamp) —
+//   the later write — and late samples land in the partition of their time.
 // - Samples below their metric's retention watermark are dropped here: partly expired data is
 //   reclaimed when its partition is rewritten.
 // - Crash safety comes from the order of durable steps, kept by the engine: outputs are complete
@@ -86,19 +88,50 @@ export class Compactor {
     return this.planMerge(segments, level0, quietMs) ?? this.planRewrite(segments, nowMs);
   }
 
-  /** Whether a flush just left enough level-0 segments to merge without waiting for the timer. */
-  overflowing(segments: readonly LiveSegment[]): boolean {
-    return segments.filter((s) => s.entry.level === 0).length >= MAX_LEVEL0;
+  /**
+   * After a flush under sustained ingest: once MAX_LEVEL0 flushed segments wait, merge just those
+   * (not the partitions they touch, which a quiet moment merges later), so the work done while
+   * ingest goes on stays proportional to what was flushed.
+   */
+  planOverflow(segments: readonly LiveSegment[]): CompactionPlan | undefined {
+    const level0 = segments.filter((s) => s.entry.level === 0);
+    if (level0.length < MAX_LEVEL0) return undefined;
+    const partitions = new Set<number>();
+    for (const s of level0) for (const p of this.partitionsOf(s.entry)) partitions.add(p);
+    return { inputs: level0, partitions: [...partitions].sort((a, b) => a - b) };
   }
 
+  /**
+   * Several level-0 segments (or a lone one that has waited quietMs), merged with the partitions
+   * they touch; or a partition split over several level-1 segments, merged into one.
+   */
   private planMerge(segments: readonly LiveSegment[], level0: readonly LiveSegment[], quietMs: number): CompactionPlan | undefined {
+    const partitions = new Set<number>();
     if (level0.length >= MIN_LEVEL0 || (level0.length === 1 && Date.now() - level0[0].openedAtMs >= quietMs)) {
-      const partitions = new Set<number>();
       for (const s of level0) for (const p of this.partitionsOf(s.entry)) partitions.add(p);
-      const inputs = segments.filter((s) => s.entry.level === 0 || this.partitionsOf(s.entry).some((p) => partitions.has(p)));
-      return { inputs, partitions: [...partitions].sort((a, b) => a - b) };
     }
-    return undefined;
+    const perPartition = new Map<number, number>();
+    for (const s of segments) {
+      if (s.entry.level === 0) continue;
+      for (const p of this.partitionsOf(s.entry)) perPartition.set(p, (perPartition.get(p) ?? 0) + 1);
+    }
+    for (const [p, n] of perPartition) if (n > 1) partitions.add(p);
+    if (partitions.size === 0) return undefined;
+    return this.closed(segments, partitions);
+  }
+
+  /**
+   * Every segment touching one of `partitions`, and the partitions those touch, until nothing more
+   * is added: then no segment left out overlaps an output in time.
+   */
+  private closed(segments: readonly LiveSegment[], partitions: Set<number>): CompactionPlan {
+    let inputs: LiveSegment[] = [];
+    for (;;) {
+      inputs = segments.filter((s) => this.partitionsOf(s.entry).some((p) => partitions.has(p)));
+      const before = partitions.size;
+      for (const s of inputs) for (const p of this.partitionsOf(s.entry)) partitions.add(p);
+      if (partitions.size === before) return { inputs, partitions: [...partitions].sort((a, b) => a - b) };
+    }
   }
 
   /** A level-1 segment that is largely expired, rewritten alone. */
