@@ -63,12 +63,15 @@ class DecodeWorker {
 
   decode(job: DecodeJob): Promise<DecodedBatch> {
     const id = this.nextId++;
-    // A private copy, handed over without another copy: the request's buffer may share memory.
-    const body = new Uint8Array(job.body);
+    // Handed over as it is when the body owns its whole memory (one assembled from several chunks
+    // does); a body sharing memory (a single socket chunk) is copied first.
+    const src = job.body;
+    const owned = src.buffer instanceof ArrayBuffer && src.byteOffset === 0 && src.byteLength === src.buffer.byteLength;
+    const body = owned ? new Uint8Array(src.buffer) : new Uint8Array(src);
     const request: WorkerRequest = { id, job: { ...job, body } };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(request, [body.buffer]);
+      this.worker.postMessage(request, [body.buffer as ArrayBuffer]);
     });
   }
 
