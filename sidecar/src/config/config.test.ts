@@ -1,6 +1,6 @@
 // Flags, environment and config file, their precedence, and the errors for bad values.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -81,6 +81,27 @@ describe('loadConfig', () => {
     expect(loadConfig([], { SENSORSTORE_CONFIG: file }).port).toBe(1111);
   });
 
+  it('turns a boolean option off with --no-<flag>, the last of the two winning over env and file', () => {
+    expect(loadConfig(['--demo-fleet'], {}).demoFleet).toBe(true);
+    expect(loadConfig(['--demo-fleet', '--no-demo-fleet'], {}).demoFleet).toBe(false);
+    expect(loadConfig(['--no-demo-fleet', '--demo-fleet'], {}).demoFleet).toBe(true);
+    expect(loadConfig(['--no-demo-fleet'], { SENSORSTORE_DEMO_FLEET: 'true' }).demoFleet).toBe(false);
+    expect(loadConfig(['--config', configFile({ demoFleet: true }), '--no-demo-fleet'], {}).demoFleet).toBe(false);
+    expect(loadConfig(['--no-repair'], { SENSORSTORE_REPAIR: 'yes' }).repair).toBe(false);
+    expect(loadConfig([], { SENSORSTORE_DEMO_FLEET: 'false' }).demoFleet).toBe(false);
+    expect(loadConfig([], { SENSORSTORE_DEMO_FLEET: 'on' }).demoFleet).toBe(true);
+  });
+
+  it('lets `npm start -- --no-demo-fleet` turn off the fleet that `npm start` asks for', () => {
+    const start = (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const command = start.split('&&').map((part) => part.trim()).find((part) => part.includes('sidecar/dist/main.js'));
+    expect(command).toBeDefined();
+    const args = command!.split(/\s+/).slice(command!.split(/\s+/).indexOf('sidecar/dist/main.js') + 1);
+    expect(loadConfig(args, {}).demoFleet).toBe(true);
+    expect(loadConfig([...args, '--no-demo-fleet'], {}).demoFleet).toBe(false);
+    expect(loadConfig([...args, '--demo-devices', '3', '--data-dir', '/elsewhere'], {})).toMatchObject({ demoDevices: 3, dataDir: '/elsewhere' });
+  });
+
   it('reads durations and sizes given as strings or numbers in the config file', () => {
     const file = configFile({ retention: '2w', queryTimeout: 1500, maxBodyBytes: '10MB', demoFleet: true, durability: 'none' });
     const config = loadConfig(['--config', file], {});
@@ -118,6 +139,7 @@ describe('loadConfig', () => {
       expect(loadError(['--help']).exitCode).toBe(0);
       const help = write.mock.calls.map((c) => String(c[0])).join('');
       for (const spec of OPTIONS) expect(help).toContain(`--${spec.flag}`);
+      expect(help).toContain('--no-demo-fleet');
       expect(help).toContain('SENSORSTORE_TOKEN_READ');
     } finally {
       write.mockRestore();

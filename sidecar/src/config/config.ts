@@ -226,7 +226,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
-  for (const spec of OPTIONS) program.addOption(commanderOption(spec));
+  for (const spec of OPTIONS) {
+    program.addOption(commanderOption(spec));
+    // The negation lets a later flag undo an earlier one (`npm start -- --no-demo-fleet`): flags
+    // beat the environment, so without it a scripted --demo-fleet could not be turned off.
+    if (spec.kind === 'bool') program.addOption(new Option(`--no-${spec.flag}`, `turn --${spec.flag} off (the last of the two wins)`));
+  }
   try {
     program.parse([...argv], { from: 'user' });
   } catch (e) {
