@@ -68,8 +68,10 @@ const LOWER_U = 0x75;
 /** Exact powers of ten: a mantissa below 2^53 divided by one of these is correctly rounded. */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 const FLOAT_RE = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
-const INT64_LIMIT = 9223372036854775808; // 2^63
-const UINT64_LIMIT = 18446744073709551616; // 2^64
+// Bounds as BigInt: near 2^63 and 2^64 doubles are 2048 apart, too coarse to tell 2^63-1 from 2^63.
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
 const TIME_DIVISOR: Record<Precision, number> = { ns: 1e6, us: 1e3, ms: 1, s: 1, m: 1, h: 1 };
 const TIME_MULTIPLIER: Record<Precision, number> = { ns: 1, us: 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DIVISOR_DIGITS: Record<Precision, number> = { ns: 6, us: 3, ms: 0, s: 0, m: 0, h: 0 };
@@ -457,13 +459,15 @@ function parseInteger(buf: Buffer, start: number, end: number, unsigned: boolean
       if (c < DIGIT_0 || c > DIGIT_9) return NaN;
       value = value * 10 + (c - DIGIT_0);
     }
-    return negative ? -value : value;
+    // 0 - 0 is +0: an integer field has no negative zero.
+    return negative ? 0 - value : value;
   }
   const s = buf.toString('latin1', start, end);
   if (!(unsigned ? /^\d+$/ : /^-?\d+$/).test(s)) return NaN;
-  const value = Number(s);
-  if (unsigned ? value >= UINT64_LIMIT : value >= INT64_LIMIT || value < -INT64_LIMIT) return NaN;
-  return value;
+  // Checked exactly, as InfluxDB's ParseInt/ParseUint do; the stored double is then the nearest one.
+  const value = BigInt(s);
+  if (unsigned ? value > UINT64_MAX : value < INT64_MIN || value > INT64_MAX) return NaN;
+  return Number(value);
 }
 
 /**
