@@ -1,6 +1,6 @@
 // The ingest endpoints over HTTP: every format, gzip, precision, partial writes, limits and errors.
 
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 
 import snappy from 'snappyjs';
 
@@ -23,6 +23,10 @@ async function post(path: string, body: string | Buffer, headers: Record<string,
   const response = await fetch(`${server.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+async function query(body: unknown) {
+  return post('/api/native/query', JSON.stringify(body), { 'Content-Type': 'application/json' });
 }
 
 /** Every stored sample as "series t v", sorted. */
@@ -51,6 +55,42 @@ describe('POST /write (InfluxDB 1.x)', () => {
     const res = await post('/write?precision=s', gzipSync('m value=1 1700000000\n'), { 'Content-Encoding': 'gzip' });
     expect(res.status).toBe(204);
     expect(await stored()).toEqual(['m{} 1700000000000 1']);
+  });
+
+  it('reads deflate bodies', async () => {
+    const res = await post('/write?precision=ms', deflateSync('m,site=a value=2.5 1000\nm,site=a value=3.5 2000\n'), { 'Content-Encoding': 'deflate' });
+    expect(res.status).toBe(204);
+    expect(await stored()).toEqual(['m{site=a} 1000 2.5', 'm{site=a} 2000 3.5']);
+  });
+
+  // Negative times round down too: a sub-millisecond part moves them one ms earlier.
+  it.each([
+    ['ns', '1700000000123456789', 1700000000123, -1700000000124],
+    ['n', '1700000000123456789', 1700000000123, -1700000000124],
+    ['us', '1700000000123456', 1700000000123, -1700000000124],
+    ['u', '1700000000123456', 1700000000123, -1700000000124],
+    ['µ', '1700000000123456', 1700000000123, -1700000000124],
+    ['ms', '1700000000123', 1700000000123, -1700000000123],
+    ['s', '1700000000', 1700000000000, -1700000000000],
+    ['m', '28333333', 28333333 * 60_000, -28333333 * 60_000],
+    ['h', '472222', 472222 * 3_600_000, -472222 * 3_600_000],
+  ])('reads precision=%s timestamps', async (precision, timestamp, ms, negativeMs) => {
+    const res = await post(`/write?precision=${encodeURIComponent(precision)}`, `m value=1 ${timestamp}\nm value=2 -${timestamp}\n`);
+    expect(res.status).toBe(204);
+    expect(await stored()).toEqual([`m{} ${negativeMs} 2`, `m{} ${ms} 1`].sort());
+  });
+
+  it('reads back an escaped line as exact labels and values', async () => {
+    const body = [
+      'my\\ meas\\,ure=x,tag\\ key\\,a\\=b=a\\,b\\ c\\=d\\\\e"f",lone=back\\slash f\\ k\\,e\\=y"q"=1.5,value=-2i 1000',
+      '"q\\ m",t="v\\,w" value=3 2000',
+    ].join('\n');
+    const res = await post('/write?precision=ms', body);
+    expect(res.status).toBe(204);
+    const read = async (metric: string) => (await query({ metric, start: 0, end: 10_000, raw: true })).body.series;
+    expect(await read('my_meas_ure_x_f_k_e_y_q_')).toEqual([{ metric: 'my_meas_ure_x_f_k_e_y_q_', labels: { tag_key_a_b: 'a,b c=d\\\\e"f"', lone: 'back\\slash' }, times: [1000], values: [1.5] }]);
+    expect(await read('my_meas_ure_x')).toEqual([{ metric: 'my_meas_ure_x', labels: { tag_key_a_b: 'a,b c=d\\\\e"f"', lone: 'back\\slash' }, times: [1000], values: [-2] }]);
+    expect(await read('_q_m_')).toEqual([{ metric: '_q_m_', labels: { t: '"v,w"' }, times: [2000], values: [3] }]);
   });
 
   it('defaults to nanoseconds, like InfluxDB', async () => {
@@ -123,6 +163,16 @@ describe('POST /api/v2/write (InfluxDB 2.x)', () => {
     const res = await post('/api/v2/write?org=acme&bucket=sensors&precision=us', 'm,site=a value=2 1700000000000123');
     expect(res.status).toBe(204);
     expect(await stored()).toEqual(['m{db=sensors,site=a} 1700000000000 2']);
+  });
+
+  it.each([
+    ['ns', '1700000000123456789'],
+    ['us', '1700000000123456'],
+    ['ms', '1700000000123'],
+    ['s', '1700000000'],
+  ])('reads precision=%s timestamps', async (precision, timestamp) => {
+    expect((await post(`/api/v2/write?bucket=b&precision=${precision}`, `m value=1 ${timestamp}`)).status).toBe(204);
+    expect(await stored()).toEqual([`m{db=b} ${precision === 's' ? 1700000000000 : 1700000000123} 1`]);
   });
 
   it('needs a bucket and a v2 precision', async () => {
