@@ -1,8 +1,11 @@
 // The service around the endpoints: health and readiness, /metrics, the error table, load limits,
 // and graceful shutdown.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { ERROR_CODES } from './errors';
-import { CorruptionError, DiskFullError, EngineClosedError, EngineFailedError, IOError, InvalidQueryError } from '../engine/model/errors';
+import { CorruptionError, DiskFullError, EngineClosedError, EngineFailedError, IOError, InvalidQueryError, InvalidSeriesError } from '../engine/model/errors';
 import { ControlledEngine, until } from './testing/engines';
 import { TestServer, startTestServer } from './testing/serve';
 import { StorageEngine } from '../engine/model/types';
@@ -130,6 +133,12 @@ describe('errors', () => {
     const statuses = new Set(Object.values(ERROR_CODES).map((e) => e.status));
     expect([...statuses].sort()).toEqual([400, 401, 403, 404, 413, 415, 422, 429, 500, 503, 507]);
   });
+
+  it('documents exactly the codes of the table, with their statuses, in docs/api.md', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'api.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(rows).toEqual(Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]));
+  });
 });
 
 describe('engine errors', () => {
@@ -141,6 +150,7 @@ describe('engine errors', () => {
     ['write', new Error('something unexpected'), 500, 'INTERNAL', undefined],
     ['aggregate', new CorruptionError('segments/000012.seg', 4096, 'block checksum mismatch'), 500, 'CORRUPTION', { file: 'segments/000012.seg', offset: 4096 }],
     ['aggregate', new InvalidQueryError('bad'), 400, 'INVALID_QUERY', undefined],
+    ['write', new InvalidSeriesError('label name "a-b" must match [a-zA-Z_][a-zA-Z0-9_]*', 'a-b'), 400, 'INVALID_REQUEST', { label: 'a-b' }],
   ] as const)('answers %s failing with %s as %d %s', async (method, error, status, code, details) => {
     const engine = new ControlledEngine();
     engine.failWith(method, error);

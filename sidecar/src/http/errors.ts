@@ -7,9 +7,7 @@ import { EngineError, EngineErrorCode, QueryLimitError } from '../engine/model/e
 export const ERROR_CODES = {
   INVALID_REQUEST: { status: 400, meaning: 'the request is malformed: bad JSON, a missing or wrong field, a bad parameter' },
   INVALID_QUERY: { status: 400, meaning: 'the query can not be run: bad regular expression, time zone or range' },
-  INVALID_SERIES: { status: 400, meaning: 'a series has bad labels (name syntax, length, count)' },
-  INVALID_SAMPLE: { status: 400, meaning: 'a sample has a bad timestamp or value' },
-  PARTIAL_WRITE: { status: 400, meaning: 'some lines or samples were rejected; every valid one was stored' },
+  PARTIAL_WRITE: { status: 400, meaning: 'some lines or samples were rejected (details.byReason says why); every valid one was stored' },
   UNAUTHORIZED: { status: 401, meaning: 'no token, or a token the sidecar does not know' },
   FORBIDDEN: { status: 403, meaning: 'the token lacks the scope (read or write) the endpoint needs' },
   NOT_FOUND: { status: 404, meaning: 'no such endpoint' },
@@ -53,9 +51,12 @@ export class HttpError extends Error {
   }
 }
 
+// A bad series or sample inside a write is a per-sample rejection reason (invalid_series,
+// invalid_sample) in a PARTIAL_WRITE answer, never a code of its own; thrown for a whole request it
+// is simply a bad request.
 const ENGINE_CODES: Record<EngineErrorCode, HttpErrorCode> = {
-  INVALID_SERIES: 'INVALID_SERIES',
-  INVALID_SAMPLE: 'INVALID_SAMPLE',
+  INVALID_SERIES: 'INVALID_REQUEST',
+  INVALID_SAMPLE: 'INVALID_REQUEST',
   INVALID_QUERY: 'INVALID_QUERY',
   QUERY_LIMIT: 'QUERY_LIMIT',
   CARDINALITY_LIMIT: 'CARDINALITY_LIMIT',
