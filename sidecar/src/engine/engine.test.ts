@@ -1,6 +1,6 @@
 // The engine through its public interface: durability modes, faults, damaged snapshots and segments,
 // repair, retention, the cardinality limit and compaction's disk-space check.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine';
@@ -123,7 +123,8 @@ describe('Engine', () => {
     const io = new FaultFileIO(new NodeFileIO());
     const e = await open({ io });
     await write(e, 'm', [T]);
-    io.inject({ op: 'sync', path: '.wal', code: 'EIO', times: 1 });
+    // The log's current file, not the spare being preallocated beside it in the background.
+    io.inject({ op: 'sync', path: walPath(join(dir, 'wal'), 1), code: 'EIO', times: 1 });
     await expect(write(e, 'm', [T + 1])).rejects.toBeInstanceOf(EngineFailedError);
     await expect(write(e, 'm', [T + 2])).rejects.toBeInstanceOf(EngineFailedError);
     await e.close();
@@ -192,6 +193,68 @@ describe('Engine', () => {
     expect(err).toBeInstanceOf(CorruptionError);
     expect(err.file).toBe(path);
     await again.close();
+  });
+
+  describe('a lost manifest', () => {
+    const segmentFiles = () => readdirSync(join(dir, 'segments')).filter((n) => n.endsWith('.seg'));
+
+    it('is written when a directory is first opened, so only a lost one is ever missing', async () => {
+      const e = await open();
+      expect(existsSync(join(dir, 'MANIFEST'))).toBe(true);
+      await e.close();
+    });
+
+    it('stops start-up beside finished segments, and with repair sets them aside, never deleting them', async () => {
+      const e = await open();
+      for (let i = 0; i < 2; i++) {
+        await write(e, 'm', [T + i]);
+        await e.flush();
+      }
+      await e.close();
+      const files = segmentFiles();
+      expect(files).toHaveLength(2);
+      const bytes = files.map((f) => readFileSync(join(dir, 'segments', f)));
+      rmSync(join(dir, 'MANIFEST'));
+
+      const err = await open().catch((x) => x);
+      expect(err).toBeInstanceOf(CorruptionError);
+      expect(err.file).toBe(join(dir, 'MANIFEST'));
+      expect(err.message).toContain(join(dir, 'segments'));
+      expect(err.message).toContain('2 finished segment files');
+      expect(segmentFiles()).toEqual(files);
+      expect(existsSync(join(dir, 'MANIFEST'))).toBe(false);
+
+      const log = logger();
+      const repaired = await open({ repair: true, logger: log });
+      expect(log.lines.some((l) => l.startsWith('warn repair: the manifest was missing') && l.includes('"segments":2'))).toBe(true);
+      expect(segmentFiles()).toEqual([]);
+      const aside = join(dir, 'segments', 'unlisted');
+      expect(readdirSync(aside)).toEqual(files);
+      expect(files.map((f) => readFileSync(join(aside, f)))).toEqual(bytes);
+      // New segments are numbered above the ones set aside, so none is ever written over.
+      await write(repaired, 'm', [T + 5]);
+      await repaired.flush();
+      expect(segmentFiles().every((f) => f > files[files.length - 1])).toBe(true);
+      expect((await values(repaired)).map(([t]) => t)).toEqual([T + 5]);
+      await repaired.close();
+      expect(readdirSync(aside)).toEqual(files);
+    });
+
+    it('still removes a segment file that a manifest in place does not list (a flush killed before install)', async () => {
+      const e = await open();
+      await write(e, 'm', [T]);
+      await e.flush();
+      await e.close();
+      const [listed] = segmentFiles();
+      const stray = '0000009999-L0.seg';
+      writeFileSync(join(dir, 'segments', stray), readFileSync(join(dir, 'segments', listed)));
+      const log = logger();
+      const again = await open({ logger: log });
+      expect(segmentFiles()).toEqual([listed]);
+      expect(log.lines.some((l) => l.startsWith('warn removed a segment file the manifest does not list') && l.includes(stray))).toBe(true);
+      expect((await values(again)).map(([t]) => t)).toEqual([T]);
+      await again.close();
+    });
   });
 
   it('rejects new series beyond the cardinality limit while existing series keep being written', async () => {

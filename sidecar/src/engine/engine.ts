@@ -21,7 +21,7 @@ import { Head } from './head/head';
 import { Memtable } from './head/memtable';
 import { LabelIndex } from './index/label-index';
 import { acquireLock } from './lock';
-import { emptyManifest, Manifest, ManifestSegment, readManifest, writeManifest } from './manifest/manifest';
+import { Manifest, ManifestSegment, writeManifest } from './manifest/manifest';
 import { CardinalityLimitError, EngineClosedError, EngineError, InvalidQueryError, InvalidSeriesError, QueryLimitError } from './model/errors';
 import { normalizeLabels } from './model/labels';
 import { Durability, EngineOptions } from './model/options';
@@ -50,11 +50,12 @@ import { latestOf, readParts, ReadSources, SeriesRange } from './read';
 import { mergeRuns } from './query/runs';
 import { SampleRun } from './query/parts';
 import { recoverHead } from './recovery';
+import { loadManifest } from './startup';
 import { SeriesRegistry } from './registry';
 import { Retention } from './retention/retention';
 import { BlockCache, DEFAULT_BLOCK_CACHE_BYTES } from './segment/cache';
 import { writeSegment } from './segment/writer';
-import { LiveSegment, SegmentStore, SegmentView } from './segments';
+import { LiveSegment, segmentName, SegmentStore, SegmentView } from './segments';
 import { listSnapshots, snapshotPath, writeSnapshot } from './snapshot/snapshot';
 import { addEntry, emptyBatch, PreparedBatch } from './wal/batch-codec';
 import { WalWriter } from './wal/writer';
@@ -146,14 +147,15 @@ export class Engine implements StorageEngine {
     // allowed more); segment labels were validated when their data was first written.
     const seriesId = (labels: LabelSet) => registry.getOrCreate(normalizeLabels(labels));
     const segmentSeriesId = (labels: LabelSet) => registry.getOrCreate(labels);
-    const store = new SegmentStore(io, join(opts.dataDir, 'segments'), new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES), logger);
+    const dirs = { dataDir: opts.dataDir, walDir: join(opts.dataDir, 'wal'), snapshotDir: join(opts.dataDir, 'snapshots'), segmentDir: join(opts.dataDir, 'segments') };
+    const store = new SegmentStore(io, dirs.segmentDir, new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES), logger);
     try {
-      const manifest = (await readManifest(io, opts.dataDir)) ?? emptyManifest();
+      const manifest = await loadManifest(io, dirs, options.repair ?? false, logger);
       await Engine.openSegments(store, manifest, segmentSeriesId, registry, index, logger);
       const recovered = await recoverHead({
         io,
-        walDir: join(opts.dataDir, 'wal'),
-        snapshotDir: join(opts.dataDir, 'snapshots'),
+        walDir: dirs.walDir,
+        snapshotDir: dirs.snapshotDir,
         flushedTo: manifest.walFlushedTo,
         headMaxSamples: opts.headMaxSamples,
         repair: options.repair ?? false,
@@ -164,7 +166,7 @@ export class Engine implements StorageEngine {
       // The WAL calls back into the engine it is built for; the engine needs the WAL to exist first.
       const applyTo: { engine?: Engine } = {};
       const wal = await WalWriter.open({
-        dir: join(opts.dataDir, 'wal'),
+        dir: dirs.walDir,
         io,
         durability,
         segmentBytes: opts.walSegmentBytes,
@@ -766,10 +768,6 @@ function newResult(entries: number): WriteResult {
   return { accepted: 0, rejected: 0, byReason: {}, rejections: [], refs: new Array(entries).fill(-1) };
 }
 
-function segmentName(seq: number, level: number): string {
-  return `${String(seq).padStart(10, '0')}-L${level}.seg`;
-}
-
 function checkRange(start: number, end: number): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) throw new InvalidQueryError('start and end must be integers of ms');
   if (end <= start) throw new InvalidQueryError(`end (${end}) must be after start (${start})`);
@@ -792,5 +790,3 @@ function maxOf(a: ArrayLike<number>, from: number, to: number): number {
   for (let i = from; i < to; i++) if (a[i] > m) m = a[i];
   return m;
 }
-
-export { segmentName };

@@ -14,6 +14,22 @@ import { EngineLogger, LabelSet } from './model/types';
 import { BlockCache } from './segment/cache';
 import { SegmentReader } from './segment/reader';
 
+/** Where repair moves segment files that no manifest lists (under segments/). */
+export const UNLISTED_DIR = 'unlisted';
+
+const NAME_RE = /^(\d{10})-L(\d+)\.seg$/;
+
+/** The file name of segment `seq` at `level`: names sort in seq order. */
+export function segmentName(seq: number, level: number): string {
+  return `${String(seq).padStart(10, '0')}-L${level}.seg`;
+}
+
+/** The seq of a finished segment's file name, or undefined for any other name. */
+export function segmentSeqOf(name: string): number | undefined {
+  const m = NAME_RE.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 export class LiveSegment {
   /** When this process opened it: how long a flushed segment has waited for compaction. */
   readonly openedAtMs = Date.now();
@@ -124,10 +140,13 @@ export class SegmentStore {
     };
   }
 
-  /** Names of files in the directory that the manifest does not list: leftovers of unfinished work. */
+  /**
+   * Segment files the manifest does not list: outputs of a flush or compaction killed before its
+   * manifest was installed (finished, or still `.tmp`), or inputs whose removal a crash cut short.
+   */
   async strays(listed: ReadonlySet<string>): Promise<string[]> {
     await this.io.mkdir(this.dir);
-    return (await this.io.readdir(this.dir)).filter((n) => !listed.has(n));
+    return (await this.io.readdir(this.dir)).filter((n) => segmentSeqOf(n.replace(/\.tmp$/, '')) !== undefined && !listed.has(n));
   }
 
   async remove(name: string): Promise<void> {

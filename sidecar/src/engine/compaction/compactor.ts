@@ -23,7 +23,7 @@ import { EngineLogger, EngineObserver, LabelSet, METRIC_NAME_LABEL, SeriesSample
 import { mergeRuns } from '../query/runs';
 import { Retention } from '../retention/retention';
 import { writeSegment } from '../segment/writer';
-import { LiveSegment, SegmentStore } from '../segments';
+import { LiveSegment, segmentName, SegmentStore } from '../segments';
 
 /** Merge on the timer when at least this many level-0 segments wait. */
 const MIN_LEVEL0 = 2;
@@ -164,7 +164,7 @@ export class Compactor {
     try {
       let seq = firstSeq;
       for (const partition of plan.partitions) {
-        const name = `${String(seq).padStart(10, '0')}-L1.seg`;
+        const name = segmentName(seq, 1);
         const info = await writeSegment(io, store.dir, name, this.merged(plan.inputs, partition, partition + this.opts.partitionMs), {}).catch((e) => {
           if ((e as { code?: string }).code === 'INVALID_SAMPLE' && /no samples/.test((e as Error).message)) return undefined;
           throw e;

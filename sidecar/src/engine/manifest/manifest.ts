@@ -2,8 +2,9 @@
 // (layout in FORMAT.md).
 //
 // Invariants:
-// - Start-up trusts only the segments the manifest lists; any other file in segments/ is the
-//   leftover of a flush or compaction that did not finish and is removed.
+// - Start-up trusts only the segments the manifest lists; any other segment file is the leftover
+//   of a flush or compaction that did not finish and is removed. A data directory has a manifest
+//   from its first open on, so a missing one beside segment files stops start-up (startup.ts).
 // - It is replaced atomically (MANIFEST.tmp → fsync → rename → directory fsync), so after a crash
 //   either the old or the new one is in place, whole. A new manifest is installed before any file it
 //   stops listing is deleted.
