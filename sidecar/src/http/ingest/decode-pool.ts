@@ -14,12 +14,13 @@ import { Worker } from 'node:worker_threads';
 import { DecodeProblems } from './answer';
 import { BuiltBatch, SeriesHandle, toBatch } from './batch';
 import { DecodeJob, Decoders, WorkerRequest, WorkerResponse } from './decode';
+import { IgnoredParts } from './remote-write';
 import { HttpError, HttpErrorCode } from '../errors';
 
 export interface DecodedBatch {
   built: BuiltBatch;
   problems: DecodeProblems;
-  ignoredExemplars: number;
+  ignored: IgnoredParts;
 }
 
 export interface IngestDecoder {
@@ -33,7 +34,7 @@ export class InlineDecoder implements IngestDecoder {
 
   async decode(job: DecodeJob): Promise<DecodedBatch> {
     const columns = this.decoders.decode(job);
-    return { built: toBatch(columns.series, columns.offsets, columns.times, columns.values), problems: columns.problems, ignoredExemplars: columns.ignoredExemplars };
+    return { built: toBatch(columns.series, columns.offsets, columns.times, columns.values), problems: columns.problems, ignored: columns.ignored };
   }
 
   async close(): Promise<void> {}
@@ -115,7 +116,7 @@ class DecodeWorker {
     waiting?.resolve({
       built: toBatch(handles, response.offsets, response.times, response.values),
       problems: response.problems,
-      ignoredExemplars: response.ignoredExemplars,
+      ignored: response.ignored,
     });
   }
 

@@ -26,7 +26,7 @@ port.on('message', ({ id, job }: WorkerRequest) => {
         newSeries.push({ id: s.id, labels: { ...s.labels } });
       }
     });
-    response = { id, generation, seriesIds, newSeries, offsets: columns.offsets, times: columns.times, values: columns.values, problems: columns.problems, ignoredExemplars: columns.ignoredExemplars };
+    response = { id, generation, seriesIds, newSeries, offsets: columns.offsets, times: columns.times, values: columns.values, problems: columns.problems, ignored: columns.ignored };
     // The body goes back with the answer: detached here, this thread keeps no garbage of its own,
     // which would otherwise grow to V8's external-memory headroom (tens of MiB) before a collection.
     port.postMessage(response, [seriesIds.buffer, columns.offsets.buffer, columns.times.buffer, columns.values.buffer, job.body.buffer] as ArrayBuffer[]);

@@ -4,7 +4,7 @@
 import { DecodeProblems } from './answer';
 import { BatchColumns } from './batch';
 import { LineProtocolParser, Precision } from './line-protocol';
-import { RemoteWriteDecoder, uncompressSnappy } from './remote-write';
+import { IgnoredParts, RemoteWriteDecoder, uncompressSnappy } from './remote-write';
 import { HttpError } from '../errors';
 
 export type DecodeJob =
@@ -13,7 +13,7 @@ export type DecodeJob =
 
 export interface DecodedColumns extends BatchColumns {
   problems: DecodeProblems;
-  ignoredExemplars: number;
+  ignored: IgnoredParts;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -34,7 +34,7 @@ export class Decoders {
   decode(job: DecodeJob): DecodedColumns {
     if (job.kind === 'lines') {
       const parsed = this.lines.parse(asBuffer(job.body), { precision: job.precision, db: job.db, nowMs: job.nowMs, maxSamples: job.maxSamples });
-      return { ...parsed.builder.columns(), problems: { rejectedLines: parsed.rejectedLines, lineErrors: parsed.errors }, ignoredExemplars: 0 };
+      return { ...parsed.builder.columns(), problems: { rejectedLines: parsed.rejectedLines, lineErrors: parsed.errors }, ignored: { exemplar: 0, metadata: 0 } };
     }
     const decoded = this.remoteWrite.decode(uncompressSnappy(asBuffer(job.body), job.maxBodyBytes), job.maxSamples);
     const seriesErrors = [...decoded.errors];
@@ -44,7 +44,7 @@ export class Decoders {
     return {
       ...decoded.builder.columns(),
       problems: { rejectedSamples: { invalid_series: decoded.rejectedSamples, unsupported: decoded.rejectedHistograms }, seriesErrors },
-      ignoredExemplars: decoded.ignoredExemplars,
+      ignored: decoded.ignored,
     };
   }
 }
@@ -66,6 +66,6 @@ export type WorkerResponse =
       times: Float64Array;
       values: Float64Array;
       problems: DecodeProblems;
-      ignoredExemplars: number;
+      ignored: IgnoredParts;
     }
   | { id: number; error: { code: HttpError['code']; message: string; details?: Record<string, unknown> } | { code: 'INTERNAL'; message: string } };

@@ -98,7 +98,7 @@ describe('remote write decoder', () => {
         histograms: [{ countInt: 3, sum: 1.5, timestamp: 1 }],
       },
     ]);
-    expect(out.ignoredExemplars).toBe(1);
+    expect(out.ignored).toEqual({ exemplar: 1, metadata: 0 });
     expect(out.rejectedHistograms).toBe(1);
     expect(out.built.samples).toBe(1);
   });

@@ -8,8 +8,8 @@
 //
 // The message is walked with protobufjs' Reader without building objects: the raw bytes of a time
 // series' label fields are its cache key, so a known series costs one string of those bytes and a
-// map look-up. Exemplars and metadata are not stored (counted, see RemoteWriteResult); native
-// histograms are rejected with a reason.
+// map look-up. Exemplars and metadata are not stored (counted in `ignored`); native histograms are
+// rejected with a reason.
 
 import { Reader } from 'protobufjs';
 import snappy from 'snappyjs';
@@ -32,9 +32,15 @@ export interface DecodedRemoteWrite {
   /** Samples of series with invalid labels and native histogram samples, not stored. */
   rejectedSamples: number;
   rejectedHistograms: number;
-  ignoredExemplars: number;
+  /** Parts not stored by design, by the `kind` label of sensorstore_ingest_ignored_total. */
+  ignored: IgnoredParts;
   /** The first MAX_SERIES_ERRORS problems. */
   errors: SeriesError[];
+}
+
+export interface IgnoredParts {
+  exemplar: number;
+  metadata: number;
 }
 
 export const MAX_SERIES_ERRORS = 10;
@@ -83,7 +89,7 @@ export class RemoteWriteDecoder {
       builder: new BatchBuilder(maxSamples, Math.min(1 << 20, (buf.length >> 4) + 16)),
       rejectedSamples: 0,
       rejectedHistograms: 0,
-      ignoredExemplars: 0,
+      ignored: { exemplar: 0, metadata: 0 },
       errors: [],
     };
     const reader = Reader.create(buf);
@@ -96,6 +102,9 @@ export class RemoteWriteDecoder {
           const len = reader.uint32();
           const end = checkedEnd(reader, len, reader.len);
           this.timeSeries(reader, end, out);
+        } else if (tag >>> 3 === 3 && (tag & 7) === WIRE_BYTES) {
+          out.ignored.metadata++;
+          skip(reader, tag & 7, reader.len);
         } else {
           skip(reader, tag & 7, reader.len);
         }
@@ -135,7 +144,7 @@ export class RemoteWriteDecoder {
         else reader.pos = sampleEnd;
         samples++;
       } else if (field === 3 && wire === WIRE_BYTES) {
-        out.ignoredExemplars++;
+        out.ignored.exemplar++;
         skip(reader, wire, end);
       } else if (field === 4 && wire === WIRE_BYTES) {
         out.rejectedHistograms++;
@@ -168,7 +177,7 @@ export class RemoteWriteDecoder {
         else reader.pos = sampleEnd;
         samples++;
       } else {
-        if (tag === ((3 << 3) | WIRE_BYTES)) out.ignoredExemplars++;
+        if (tag === ((3 << 3) | WIRE_BYTES)) out.ignored.exemplar++;
         if (tag === ((4 << 3) | WIRE_BYTES)) out.rejectedHistograms++;
         skip(reader, tag & 7, end);
       }

@@ -202,6 +202,20 @@ describe('POST /api/v1/write (Prometheus remote write)', () => {
     expect(await stored()).toEqual(['temp_celsius{} 1500 21.125']);
   });
 
+  it('stores the samples and counts metadata and exemplars as ignored in /metrics', async () => {
+    const withExemplar = { ...series[1], exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 21, timestamp: 1500 }] };
+    const metadata = [
+      { metricFamilyName: 'up', help: 'whether the target answered' },
+      { metricFamilyName: 'temp_celsius', help: 'temperature' },
+    ];
+    const res = await post('/api/v1/write', encodeWriteRequest([series[0], withExemplar], metadata), REMOTE_WRITE_HEADERS);
+    expect(res.status).toBe(204);
+    expect(await stored()).toEqual(['temp_celsius{} 1500 21.125', 'up{job=node} 1000 1', 'up{job=node} 2000 0']);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/^sensorstore_ingest_ignored_total\{format="remote_write",kind="metadata"\} 2$/m);
+    expect(text).toMatch(/^sensorstore_ingest_ignored_total\{format="remote_write",kind="exemplar"\} 1$/m);
+  });
+
   it('refuses what is not snappy-compressed protobuf', async () => {
     expect((await post('/api/v1/write', Buffer.from('hello'), REMOTE_WRITE_HEADERS)).body.code).toBe('INVALID_REQUEST');
     const notProto = Buffer.from(snappy.compress(Buffer.from([0xff, 0xff, 0xff])));

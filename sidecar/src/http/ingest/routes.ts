@@ -102,7 +102,7 @@ export function ingestRouter(deps: IngestDeps): Router {
       if (encoding !== 'snappy') throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `remote write bodies must be snappy-compressed (Content-Encoding: snappy), not ${encoding}`);
       const body = await readRawBody(req, config.maxBodyBytes);
       const decoded = await decoder.decode({ kind: 'remote_write', body, maxSamples: config.maxSamplesPerRequest, maxBodyBytes: config.maxBodyBytes });
-      if (decoded.ignoredExemplars > 0) metrics.ingestIgnored.inc({ format: 'remote_write', kind: 'exemplar' }, decoded.ignoredExemplars);
+      for (const [kind, n] of Object.entries(decoded.ignored)) if (n > 0) metrics.ingestIgnored.inc({ format: 'remote_write', kind }, n);
       return { built: decoded.built, problems: decoded.problems };
     }),
   );
