@@ -277,7 +277,7 @@ describe('Engine', () => {
     const clock = () => now;
     beforeEach(() => (now = T));
 
-    it('rejects samples older than the watermark and hides data at once as it expires', async () => {
+    it('rejects samples older than the watermark and hides data from every read, metadata included, at once as it expires', async () => {
       const e = await open({ now: clock, retention: { maxAgeMs: 10 * H, rules: [{ metric: 'vibration_*', maxAgeMs: 2 * H }] } });
       // The watermark itself is kept; one millisecond older is not.
       const r = await e.write([
@@ -288,15 +288,27 @@ describe('Engine', () => {
       expect(r.byReason).toEqual({ out_of_retention: 3 });
       expect(await values(e, 'temp')).toEqual([[T - 10 * H, 2], [T - H, 3]]);
       expect(await values(e, 'vibration_x')).toEqual([[T - H, 3]]);
+      const beforeWatermark = { start: T - 11 * H, end: T - 9.5 * H };
+      expect(await e.seriesCount(beforeWatermark)).toBe(1);
       now = T + 30 * 60_000; // vibration's T - H sample is still inside; temp's T - 10 H no longer
       expect(await values(e, 'temp')).toEqual([[T - H, 3]]);
+      // Metadata hides what lies below the watermark too.
+      expect(await e.seriesCount(beforeWatermark)).toBe(0);
+      expect(await e.series(beforeWatermark)).toEqual([]);
+      expect(await e.series({ start: T - 11 * H, end: T })).toEqual([{ __name__: 'temp' }, { __name__: 'vibration_x' }]);
       now = T + 2 * H;
+      // vibration_x expired entirely: gone from every read at once, before any compaction.
       expect(await values(e, 'vibration_x')).toEqual([]);
-      expect(await e.labelValues('__name__', {})).toEqual(['temp', 'vibration_x']);
+      expect(await e.latest({ matchers: [{ name: '__name__', op: '=', value: 'vibration_x' }] })).toEqual([]);
+      expect(await e.labelValues('__name__', {})).toEqual(['temp']);
+      expect(await e.labelNames({ matchers: [{ name: '__name__', op: '=~', value: 'vib.*' }] })).toEqual([]);
+      expect(await e.series({})).toEqual([{ __name__: 'temp' }]);
+      expect(await e.seriesCount({})).toBe(1);
       await e.flush();
       await e.compact();
-      // vibration_x has no data left anywhere: it is forgotten.
+      // And after compaction it is forgotten for good.
       expect(await e.labelValues('__name__', {})).toEqual(['temp']);
+      expect(e.stats().head.series).toBe(1);
       await e.close();
     });
 

@@ -136,7 +136,7 @@ export class Engine implements StorageEngine {
     }
     const unlock = await acquireLock(io, opts.dataDir);
     const registry = new SeriesRegistry();
-    const index = new LabelIndex();
+    const index = new LabelIndex(retention.limitsAge ? (metric) => retention.watermark(metric) : undefined);
     const noteSamples = (id: number, ts: Float64Array, vs: Float64Array, from: number, to: number) => {
       if (to === from) return;
       if (!index.has(id)) index.add(id, registry.labels(id));
@@ -685,13 +685,9 @@ export class Engine implements StorageEngine {
     const doomed = new Set<LiveSegment>();
     if (this.retention.limitsAge) {
       const nowMs = (this.options.now ?? Date.now)();
-      for (const metric of this.index.labelValues(METRIC_NAME_LABEL)) {
-        const wm = this.retention.watermark(metric, nowMs);
-        if (wm === -Infinity) continue;
-        for (const id of this.index.clampMin(wm, metric)) {
-          this.index.remove(id);
-          this.registry.remove(id);
-        }
+      for (const id of this.index.expire()) {
+        this.index.remove(id);
+        this.registry.remove(id);
       }
       for (const seg of this.store.segments) {
         const expired = seg.reader.series.every((s) => s.maxT < this.retention.watermark(s.labels[METRIC_NAME_LABEL], nowMs));

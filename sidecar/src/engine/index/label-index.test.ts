@@ -144,14 +144,42 @@ describe('LabelIndex upkeep', () => {
     expect(sel(index, [x('room', '=~', '.+')])).toEqual([]);
   });
 
-  it('narrows bounds to a retention watermark and reports the series left without data', () => {
-    const index = fixture();
-    expect(index.clampMin(120)).toEqual([0]);
+  it('narrows bounds to the retention watermarks and reports the series left without data', () => {
+    const watermarks: Record<string, number> = { temp: 120, hum: -Infinity };
+    const index = new LabelIndex((metric) => watermarks[metric]);
+    SERIES.forEach((labels, id) => {
+      index.add(id, labels);
+      index.extend(id, 100 * id, 100 * id + 50);
+    });
+    expect(index.expire()).toEqual([0]);
     expect([index.minTime(1), index.maxTime(1), index.minTime(0)]).toEqual([120, 150, Infinity]);
-    expect(sel(index, [], 0, 120)).toEqual([]);
-    expect(index.clampMin(260, 'hum')).toEqual([2]);
-    expect(index.minTime(3)).toBe(300);
+    index.remove(0);
+    watermarks.hum = 260;
+    expect(index.expire()).toEqual([2]);
+    expect([index.minTime(1), index.minTime(3)]).toEqual([120, 300]);
+    expect(new LabelIndex().expire()).toEqual([]);
+  });
+
+  it("hides data below each metric's watermark from every answer at once, before anything is removed", () => {
+    const watermarks: Record<string, number> = { temp: 120, hum: 260 };
+    const index = new LabelIndex((metric) => watermarks[metric]);
+    SERIES.forEach((labels, id) => {
+      index.add(id, labels);
+      index.extend(id, 100 * id, 100 * id + 50);
+    });
+    expect(sel(index, [])).toEqual([1, 3]);
+    expect(index.labelNames()).toEqual(['__name__', 'site']);
+    expect(index.labelNames({ matchers: [x('__name__', '=', 'hum')] })).toEqual([]);
     expect(index.labelValues('__name__')).toEqual(['temp']);
+    expect(index.labelValues('site')).toEqual(['paris']);
+    expect(index.labelValues('site', { matchers: [x('__name__', '=~', '.+')] })).toEqual(['paris']);
+    expect(index.series({ matchers: [x('site', '!=', '')] })).toEqual([SERIES[1]]);
+    // Series 1 holds [100, 150]; only [120, 150] is visible.
+    expect(index.seriesCount({ start: 0, end: 121 })).toBe(1);
+    expect(index.seriesCount({ start: 0, end: 120 })).toBe(0);
+    watermarks.temp = -Infinity;
+    expect(sel(index, [])).toEqual([0, 1, 3]);
+    expect(index.size).toBe(4);
   });
 
   it('widens bounds on every write', () => {

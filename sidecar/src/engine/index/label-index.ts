@@ -9,8 +9,11 @@
 //   drops many series costs one filter of each list it touches, not one splice per series.
 // - A series' bounds [minT, maxT] cover every timestamp it holds; a series without data has
 //   minT = +Infinity and maxT = -Infinity, so it overlaps no range. Bounds only widen on writes
-//   (extend) and narrow when retention hides old data (clampMin): they may over-cover after a
-//   clamp, which can only make metadata include a series whose data starts later than reported.
+//   (extend) and narrow when retention removes old data (expire): they may over-cover, which can
+//   only make metadata include a series whose data starts later or ends earlier than reported.
+// - Retention hides data at once: every range test raises its start to the series' watermark (the
+//   `watermark` hook, asked once per metric and call), so a series whose data all lies below it is
+//   in no answer even before expire() finds it empty.
 //
 // Nothing here does I/O; the engine rebuilds the index from its series table at start-up.
 
@@ -21,6 +24,8 @@ import { CompiledMatcher, compileMatcher } from './matcher';
 import { IdMarks, Postings, filterByLists, unionOf } from './postings';
 
 type Lists = readonly (readonly number[])[];
+/** The watermark of series `id`. */
+type Floor = (id: number) => number;
 
 /** A matcher with the cost of answering it from postings, estimated before evaluating it. */
 interface Plan {
@@ -53,6 +58,12 @@ export class LabelIndex {
   private present = 0;
   private pending: Array<{ id: number; labels: LabelSet }> = [];
   private readonly marks = new IdMarks();
+
+  /**
+   * @param watermark The oldest visible timestamp of a metric now (retention); absent: all data
+   * is visible.
+   */
+  constructor(private readonly watermark?: (metric: string) => number) {}
 
   /** Number of series present. */
   get size(): number {
@@ -127,25 +138,25 @@ export class LabelIndex {
   }
 
   /**
-   * Retention hid everything before `watermarkMs`, for every series or those of one metric:
-   * bounds start no earlier than the watermark. Returns the ids left without data, ascending, so
-   * the engine can remove them.
+   * Retention dropped what lies below the watermarks: each series' bounds start no earlier than
+   * its watermark. Returns the ids left without data, ascending, so the engine can remove them.
    */
-  clampMin(watermarkMs: number, metric?: string): number[] {
+  expire(): number[] {
     this.flush();
+    const floor = this.floors();
     const emptied: number[] = [];
-    const clamp = (id: number): void => {
-      if (this.labels[id] === undefined) return;
-      if (this.maxT[id] < watermarkMs) {
+    if (!floor) return emptied;
+    for (let id = 0; id < this.idLimit; id++) {
+      if (this.labels[id] === undefined) continue;
+      const wm = floor(id);
+      if (this.maxT[id] < wm) {
         this.minT[id] = Infinity;
         this.maxT[id] = -Infinity;
         emptied.push(id);
-      } else if (this.minT[id] < watermarkMs) {
-        this.minT[id] = watermarkMs;
+      } else if (this.minT[id] < wm) {
+        this.minT[id] = wm;
       }
-    };
-    if (metric === undefined) for (let id = 0; id < this.idLimit; id++) clamp(id);
-    else for (const id of this.postings.get(METRIC_NAME_LABEL)?.get(metric)?.ids ?? []) clamp(id);
+    }
     return emptied;
   }
 
@@ -187,10 +198,11 @@ export class LabelIndex {
     const { matchers, start, end, limit } = this.metadata(req);
     const out: string[] = [];
     if (matchers.length === 0) {
+      const floor = this.floors();
       for (const name of [...this.postings.keys()].sort()) {
         if (out.length >= limit) break;
         for (const p of this.postings.get(name)!.values()) {
-          if (this.anyInRange(p.ids, start, end)) {
+          if (this.anyInRange(p.ids, start, end, floor)) {
             out.push(name);
             break;
           }
@@ -218,8 +230,9 @@ export class LabelIndex {
     if (!values || limit === 0) return [];
     if (matchers.length === 0) {
       const out: string[] = [];
+      const floor = this.floors();
       for (const v of this.valuesOf(name)) {
-        if (this.anyInRange(values.get(v)!.ids, start, end)) out.push(v);
+        if (this.anyInRange(values.get(v)!.ids, start, end, floor)) out.push(v);
         if (out.length >= limit) break;
       }
       return out;
@@ -336,21 +349,36 @@ export class LabelIndex {
     return out;
   }
 
-  /** Ids whose bounds overlap [start, end); always a fresh array. */
+  /** Ids whose bounds overlap [start, end) above their watermark; always a fresh array. */
   private inRange(ids: Int32Array, start: number, end: number): Int32Array {
-    const { minT, maxT } = this;
+    const floor = this.floors();
     const out = new Int32Array(ids.length);
     let n = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if (minT[id] < end && maxT[id] >= start) out[n++] = id;
-    }
+    for (let i = 0; i < ids.length; i++) if (this.overlaps(ids[i], start, end, floor)) out[n++] = ids[i];
     return n === out.length ? out : out.slice(0, n);
   }
 
-  private anyInRange(ids: readonly number[], start: number, end: number): boolean {
-    for (let i = 0; i < ids.length; i++) if (this.minT[ids[i]] < end && this.maxT[ids[i]] >= start) return true;
+  private anyInRange(ids: readonly number[], start: number, end: number, floor: Floor | undefined): boolean {
+    for (let i = 0; i < ids.length; i++) if (this.overlaps(ids[i], start, end, floor)) return true;
     return false;
+  }
+
+  private overlaps(id: number, start: number, end: number, floor: Floor | undefined): boolean {
+    const from = floor ? Math.max(start, floor(id)) : start;
+    return this.minT[id] < end && this.maxT[id] >= from && from < end;
+  }
+
+  /** Each series' watermark for one call, asked of the hook once per metric; undefined without one. */
+  private floors(): Floor | undefined {
+    const watermark = this.watermark;
+    if (!watermark) return undefined;
+    const byMetric = new Map<string, number>();
+    return (id) => {
+      const metric = this.labels[id]![METRIC_NAME_LABEL] ?? '';
+      let wm = byMetric.get(metric);
+      if (wm === undefined) byMetric.set(metric, (wm = watermark(metric)));
+      return wm;
+    };
   }
 
   // ---- metadata ------------------------------------------------------------------------------
