@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The sidecar process: configuration, structured logs, the engine (recovering while /health and
-// /ready already answer), HTTP, the optional demo fleet, and a graceful stop on SIGTERM/SIGINT.
+// /ready already answer), HTTP, the optional demo fleet, and a graceful stop on SIGTERM/SIGINT, also
+// while recovery still runs.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import pino, { Logger } from 'pino';
 
 import { ConfigError, SidecarConfig, engineOptions, loadConfig } from './config/config';
 import { Engine } from './engine/engine';
-import { startFleet } from './fleet/simulator';
+import { FleetSimulator, startFleet } from './fleet/simulator';
 import { createApp } from './http/app';
 import { SidecarMetrics } from './http/metrics';
 import { listen, shutdown } from './http/server';
@@ -61,40 +62,29 @@ async function main(): Promise<void> {
   const sidecar = createApp({ engine: opening, config, logger, metrics, version: v });
   warnAboutOpenScopes(logger, config);
 
-  let listening;
-  try {
-    listening = await listen(sidecar, config.host, config.port);
-  } catch (e) {
-    logger.fatal({ err: e }, `can not listen on ${config.host}:${config.port}: ${(e as Error).message}`);
-    process.exit(1);
-  }
-  const { server, url } = listening;
-  logger.info({ url }, `Sensorstore ${v} listening on ${url}`);
-
-  let engine: Engine;
-  try {
-    engine = await opening;
-  } catch (e) {
-    logger.fatal({ err: e }, `the storage engine could not open ${config.dataDir}: ${(e as Error).message}`);
-    process.exit(1);
-  }
-  logger.info({ url, series: engine.stats().head.series }, 'ready');
-
-  const fleet = config.demoFleet
-    ? startFleet({ url, token: config.tokenWrite, devices: config.demoDevices, logger: logger.child({ component: 'fleet' }) })
-    : undefined;
-
+  const listening = listen(sidecar, config.host, config.port);
+  listening.catch(() => undefined); // reported below
+  let fleet: FleetSimulator | undefined;
   let stopping = false;
+  // Registered before recovery, which can take minutes: a signal then must not kill the process
+  // with the engine half-open.
   const stop = async (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'stopping: finishing requests in flight, then closing the engine');
+    const recovering = sidecar.gate.peek() === undefined;
+    logger.info({ signal, recovering }, recovering ? 'stopping during recovery' : 'stopping: finishing requests in flight, then closing the engine');
     try {
       await fleet?.stop();
-      await shutdown(sidecar, server);
+      const server = await listening.then((l) => l.server).catch(() => undefined);
+      if (server) await shutdown(sidecar, server);
+      if (recovering) logger.info('stopped accepting requests; the engine is closed once recovery has finished');
+      // Recovery can not be cut short halfway; once it is done the engine closes whole (idempotent
+      // if shutdown already closed it).
+      const engine = await opening.catch(() => undefined);
+      await engine?.close();
       logger.info('stopped cleanly');
       process.exit(0);
     } catch (e) {
@@ -104,6 +94,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  let url: string;
+  try {
+    ({ url } = await listening);
+  } catch (e) {
+    logger.fatal({ err: e }, `can not listen on ${config.host}:${config.port}: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  logger.info({ url }, `Sensorstore ${v} listening on ${url}`);
+
+  let engine: Engine;
+  try {
+    engine = await opening;
+  } catch (e) {
+    logger.fatal({ err: e }, `the storage engine could not open ${config.dataDir}: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  if (stopping) return;
+  logger.info({ url, series: engine.stats().head.series }, 'ready');
+
+  if (config.demoFleet) {
+    fleet = startFleet({ url, token: config.tokenWrite, devices: config.demoDevices, logger: logger.child({ component: 'fleet' }) });
+  }
 }
 
 void main();

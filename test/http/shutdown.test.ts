@@ -1,9 +1,13 @@
 // Graceful shutdown of the real process: SIGTERM while clients keep writing. The process exits 0,
 // every write answered 204 is there after a restart, and writes refused during shutdown are not.
+// SIGTERM while recovery runs stops listening at once, lets recovery finish, closes the engine
+// and exits 0.
 
+import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { join } from 'node:path';
 
-import { rawSeries, removeDir, startSidecar, tempDir } from './sidecar';
+import { rawSeries, removeDir, startSidecar, tempDir, waitForOutput } from './sidecar';
 
 const T0 = Date.UTC(2025, 0, 1);
 const WRITERS = 4;
@@ -62,6 +66,51 @@ it('finishes requests in flight, refuses new ones, closes the engine and exits 0
     for (const id of refused) expect(stored.has(id)).toBe(false);
     // Every stored batch is whole: the request was one atomic write.
     for (const id of stored) expect(series.values.filter((v) => v === id)).toHaveLength(LINES_PER_REQUEST);
+  } finally {
+    await restarted.stop();
+    removeDir(dataDir);
+  }
+});
+
+it('stops listening on SIGTERM during recovery, lets recovery finish, closes the engine and exits 0', async () => {
+  const dataDir = tempDir('shutdown-recovery');
+  const first = await startSidecar({ dataDir });
+  const times = Array.from({ length: 3000 }, (_, i) => T0 + i * 1000);
+  for (let k = 0; k < 3; k++) {
+    const body = times.slice(k * 1000, (k + 1) * 1000).map((t, i) => `r,device=d${i % 10} value=${t - T0} ${t}`).join('\n');
+    expect((await fetch(`${first.url}/write?precision=ms`, { method: 'POST', body })).status).toBe(204);
+  }
+  // Killed, not stopped: the next start has to replay the WAL.
+  process.kill(first.child.pid!, 'SIGKILL');
+  await first.exited;
+
+  // The preload holds the first WAL read until SIGUSR2, so the signal surely lands mid-recovery.
+  const held = await startSidecar({ dataDir, nodeArgs: ['-r', join(__dirname, 'hold-recovery.js')], env: { SENSORSTORE_TEST_HOLD_DIR: join(dataDir, 'wal') }, waitFor: 'health' });
+  try {
+    await waitForOutput(held, 'recovery held at');
+    expect(await (await fetch(`${held.url}/ready`)).json()).toMatchObject({ code: 'NOT_READY' });
+    process.kill(held.child.pid!, 'SIGTERM');
+    await waitForOutput(held, 'stopped accepting requests');
+    await expect(fetch(`${held.url}/health`)).rejects.toThrow();
+    expect(held.child.exitCode).toBeNull();
+    expect(held.output()).not.toContain('stopped cleanly');
+    process.kill(held.child.pid!, 'SIGUSR2');
+    expect(await held.exited).toBe(0);
+    expect(held.output()).toContain('"msg":"stopping during recovery"');
+    expect(held.output()).toContain('stopped cleanly');
+    expect(held.output()).not.toContain('"msg":"ready"');
+    // The engine was closed, not abandoned: closing gives up its lock on the data directory.
+    expect(existsSync(join(dataDir, 'LOCK'))).toBe(false);
+  } finally {
+    if (held.child.exitCode === null) held.child.kill('SIGKILL');
+  }
+
+  const restarted = await startSidecar({ dataDir });
+  try {
+    const series = await rawSeries(restarted.url, 'r', T0, T0 + times.length * 1000);
+    expect(series).toHaveLength(10);
+    expect(series.flatMap((s) => s.times).sort((a, b) => a - b)).toEqual(times);
+    for (const s of series) expect(s.values).toEqual(s.times.map((t) => t - T0));
   } finally {
     await restarted.stop();
     removeDir(dataDir);

@@ -41,6 +41,8 @@ export interface SidecarProcess {
 
 export interface StartOptions {
   args?: string[];
+  /** Options for node itself, before the script (e.g. `-r` a preload). */
+  nodeArgs?: string[];
   env?: Record<string, string>;
   dataDir?: string;
   port?: number;
@@ -52,7 +54,7 @@ export async function startSidecar(options: StartOptions = {}): Promise<SidecarP
   if (!existsSync(SIDECAR_MAIN)) throw new Error(`${SIDECAR_MAIN} is missing: build it first (npm run build -w sidecar)`);
   const dataDir = options.dataDir ?? tempDir('http');
   const port = options.port ?? (await freePort());
-  const args = [SIDECAR_MAIN, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), ...(options.args ?? [])];
+  const args = [...(options.nodeArgs ?? []), SIDECAR_MAIN, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let printed = '';
   child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
@@ -87,6 +89,16 @@ async function waitFor(proc: SidecarProcess, path: string, timeoutMs = 60_000): 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`the sidecar did not answer ${path} within ${timeoutMs} ms:\n${proc.output()}`);
+}
+
+/** Resolves once the process has printed `text`; fails if it exits first or `timeoutMs` passes. */
+export async function waitForOutput(proc: SidecarProcess, text: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!proc.output().includes(text)) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new Error(`the sidecar ended before printing ${JSON.stringify(text)}:\n${proc.output()}`);
+    if (Date.now() > deadline) throw new Error(`the sidecar did not print ${JSON.stringify(text)} within ${timeoutMs} ms:\n${proc.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Removes a data dir made by tempDir. */
