@@ -334,6 +334,31 @@ describe('Engine', () => {
     });
   });
 
+  it('counts the WAL and snapshots against the size limit, dropping the oldest segments to make room', async () => {
+    const segmentBytes = () => readdirSync(join(dir, 'segments')).reduce((n, f) => n + statSync(join(dir, 'segments', f)).size, 0);
+    // Values without pattern, so each day's segment is far larger than the WAL files beside it.
+    const noise = (i: number) => (Math.abs(Math.sin(i * 12.9898) * 43758.5453) % 1) * 1000;
+    const e = await open({ walSegmentBytes: 64 * 1024 });
+    for (let day = 0; day < 3; day++) {
+      await write(e, 'm', Array.from({ length: 25_000 }, (_, i) => T + day * 24 * H + i * 1000), Array.from({ length: 25_000 }, (_, i) => noise(day * 25_000 + i)));
+      await e.flush();
+    }
+    await e.close();
+    const segments = segmentBytes();
+    const days = async (x: Engine) => [...new Set((await values(x)).map(([t]) => Math.floor((t - T) / (24 * H))))];
+
+    const roomy = await open({ walSegmentBytes: 64 * 1024, retention: { maxBytes: segments + 64 * 1024 * 1024 } });
+    await roomy.compact();
+    expect(await days(roomy)).toEqual([0, 1, 2]);
+    await roomy.close();
+
+    // The segments alone fit; with the WAL beside them they do not: the oldest day goes.
+    const tight = await open({ walSegmentBytes: 64 * 1024, retention: { maxBytes: segmentBytes() + 1 } });
+    await tight.compact();
+    expect(await days(tight)).toEqual([1, 2]);
+    await tight.close();
+  });
+
   it('rewrites a partition that retention has partly expired, keeping only what is inside', async () => {
     let now = T;
     const e = await open({ now: () => now, retention: { maxAgeMs: 30 * H }, partitionMs: 24 * H });

@@ -16,6 +16,7 @@
 import { join } from 'node:path';
 import { ioFailure } from './fs/errors';
 import { FileIO } from './fs/io';
+import { filesBytes } from './fs/usage';
 import { NodeFileIO } from './fs/node-io';
 import { Head } from './head/head';
 import { Memtable } from './head/memtable';
@@ -696,7 +697,10 @@ export class Engine implements StorageEngine {
     }
     const maxBytes = this.retention.maxBytes;
     if (maxBytes !== undefined) {
-      let total = this.store.sizeBytes;
+      // The limit is on the data directory, as an operator sizes a disk; the WAL and snapshots hold
+      // what no segment holds yet, so only segments can make room.
+      const dir = this.opts.dataDir;
+      let total = this.store.sizeBytes + (await filesBytes(this.io, join(dir, 'wal'))) + (await filesBytes(this.io, join(dir, 'snapshots')));
       for (const seg of [...this.store.segments].sort((a, b) => a.entry.maxT - b.entry.maxT || a.entry.seq - b.entry.seq)) {
         if (total <= maxBytes) break;
         if (doomed.has(seg)) continue;

@@ -22,7 +22,11 @@ export interface RetentionRule {
 export interface RetentionOptions {
   /** Samples older than now - maxAgeMs disappear from reads and are removed from disk. */
   maxAgeMs?: number;
-  /** Oldest data is dropped when segments take more than this many bytes. */
+  /**
+   * Oldest segments are dropped when the data directory (segments, WAL and snapshots, preallocated
+   * WAL space included) takes more than this many bytes. The WAL and snapshots hold data not yet in
+   * segments and are never dropped, so they shrink what segments may keep.
+   */
   maxBytes?: number;
   /** Per-metric rules; the first rule whose glob matches wins over `maxAgeMs`. */
   rules?: readonly RetentionRule[];
