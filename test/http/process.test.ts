@@ -11,6 +11,12 @@ import { REMOTE_WRITE_HEADERS, encodeWriteRequest } from '../../sidecar/src/http
 import { SIDECAR_MAIN, SidecarProcess, postJson, rawSeries, removeDir, startSidecar, tempDir } from './sidecar';
 
 const T0 = Date.UTC(2025, 0, 1);
+/** pino's level number for warn. */
+const WARN = 40;
+
+function logLines(sidecar: SidecarProcess): Array<{ level: number; msg: string; url?: string }> {
+  return sidecar.output().trim().split('\n').map((l) => JSON.parse(l));
+}
 const READ = { Authorization: 'Bearer r-token' };
 const WRITE = { Authorization: 'Bearer w-token' };
 
@@ -26,10 +32,11 @@ describe('the sidecar process', () => {
     removeDir(sidecar.dataDir);
   });
 
-  it('logs where it listens, as structured JSON', () => {
-    const lines = sidecar.output().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; url?: string });
+  it('logs where it listens, as structured JSON, without a token warning when both tokens are set', () => {
+    const lines = logLines(sidecar);
     expect(lines.find((l) => l.msg.includes('listening on'))?.url).toBe(sidecar.url);
     expect(lines.some((l) => l.msg === 'ready')).toBe(true);
+    expect(lines.filter((l) => l.level === WARN)).toEqual([]);
   });
 
   it('stores every ingest format and answers every query endpoint', async () => {
@@ -88,6 +95,21 @@ describe('the sidecar process', () => {
 });
 
 describe('configuration and start-up', () => {
+  it.each([
+    [[], 'no tokens configured: anyone who can reach this address can read and write'],
+    [['--token-read', 'r'], 'no write token configured: anyone who can reach this address can write'],
+    [['--token-write', 'w'], 'no read token configured: anyone who can reach this address can read'],
+  ])('warns at start-up when a scope is open (%j)', async (args, warning) => {
+    const sidecar = await startSidecar({ args });
+    try {
+      const warnings = logLines(sidecar).filter((l) => l.level === WARN);
+      expect(warnings.map((l) => l.msg)).toEqual([expect.stringContaining(warning)]);
+    } finally {
+      expect(await sidecar.stop()).toBe(0);
+      removeDir(sidecar.dataDir);
+    }
+  });
+
   it('reads a config file and answers --help', async () => {
     const dir = tempDir('config');
     const file = join(dir, 'sensorstore.json');

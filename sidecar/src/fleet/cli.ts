@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The demo fleet as its own command:
+// The demo fleet as its own command (`npm run fleet -- <options>` builds and runs it):
 //   node sidecar/dist/fleet/cli.js --url http://127.0.0.1:8428 --devices 200 [--token <write token>]
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 
 import { startFleet } from './simulator';
@@ -27,8 +27,8 @@ const program = new Command('sensorstore-fleet')
   .requiredOption('--url <url>', 'the sidecar, e.g. http://127.0.0.1:8428 [env SENSORSTORE_FLEET_URL]', process.env.SENSORSTORE_FLEET_URL)
   .option('--devices <n>', 'number of devices', positiveInt, 200)
   .option('--token <token>', 'write token of the sidecar [env SENSORSTORE_TOKEN_WRITE]', process.env.SENSORSTORE_TOKEN_WRITE)
-  .option('--interval <duration>', 'time between two readings of a device', duration, 10_000)
-  .option('--backfill <duration>', 'history to generate at start', duration, 3_600_000)
+  .addOption(new Option('--interval <duration>', 'time between two readings of a device').argParser(duration).default(10_000, '10s'))
+  .addOption(new Option('--backfill <duration>', 'history to generate at start').argParser(duration).default(3_600_000, '1h'))
   .option('--seed <n>', 'random seed (same seed, same fleet)', positiveInt, 1)
   .parse();
 
