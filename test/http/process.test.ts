@@ -3,12 +3,12 @@
 // restart.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { REMOTE_WRITE_HEADERS, encodeWriteRequest } from '../../sidecar/src/http/testing/remote-write-encoder';
-import { SIDECAR_MAIN, SidecarProcess, postJson, rawSeries, removeDir, startSidecar, tempDir } from './sidecar';
+import { REPO_ROOT, SIDECAR_MAIN, SidecarProcess, postJson, rawSeries, removeDir, startSidecar, tempDir } from './sidecar';
 
 const T0 = Date.UTC(2025, 0, 1);
 /** pino's level number for warn. */
@@ -128,6 +128,13 @@ describe('configuration and start-up', () => {
     const help = spawnSync(process.execPath, [SIDECAR_MAIN, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--retention-rule');
+  });
+
+  it('names only built files as the package entry points', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'sidecar', 'package.json'), 'utf8')) as { main?: string; bin: Record<string, string> };
+    const entries = [...(pkg.main === undefined ? [] : [pkg.main]), ...Object.values(pkg.bin)];
+    expect(entries).toContain('dist/main.js');
+    for (const entry of entries) expect(existsSync(join(REPO_ROOT, 'sidecar', entry))).toBe(true);
   });
 
   it('exits 2 with a message naming the bad option', () => {
