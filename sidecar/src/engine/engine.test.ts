@@ -272,6 +272,27 @@ describe('Engine', () => {
     await e.close();
   });
 
+  it('refuses reads past maxSeries or maxPoints with a QueryLimitError naming the limit, in the head and in segments', async () => {
+    const e = await open();
+    const all = [{ name: '__name__', op: '=' as const, value: 'm' }];
+    for (const d of ['a', 'b', 'c']) await write(e, 'm', Array.from({ length: 10 }, (_, i) => T + i * 1000), undefined, { d });
+    for (const where of ['head', 'segments']) {
+      if (where === 'segments') await e.flush();
+      const limit = (kind: 'series' | 'points', max: number) => expect.objectContaining({ name: 'QueryLimitError', code: 'QUERY_LIMIT', limit: kind, max });
+      await expect(e.select({ matchers: all, start: T, end: T + H, maxSeries: 2 })).rejects.toEqual(limit('series', 2));
+      await expect(e.select({ matchers: all, start: T, end: T + H, maxPoints: 25 })).rejects.toEqual(limit('points', 25));
+      await expect(e.select({ matchers: all, start: T, end: T + H, maxPoints: 25 })).rejects.toThrow('more than the limit of 25');
+      await expect(e.aggregate({ matchers: all, start: T, end: T + 10_000, step: 1000, agg: 'avg', maxSeries: 2 })).rejects.toEqual(limit('series', 2));
+      await expect(e.aggregate({ matchers: all, start: T, end: T + 10_000, step: 1000, agg: 'avg', maxPoints: 29 })).rejects.toEqual(limit('points', 29));
+      await expect(e.latest({ matchers: all, maxSeries: 2 })).rejects.toEqual(limit('series', 2));
+      // At the limit exactly, every read answers.
+      expect((await e.select({ matchers: all, start: T, end: T + H, maxSeries: 3, maxPoints: 30 })).length).toBe(3);
+      expect((await e.aggregate({ matchers: all, start: T, end: T + 10_000, step: 1000, agg: 'avg', maxSeries: 3, maxPoints: 30 })).length).toBe(3);
+      expect((await e.latest({ matchers: all, maxSeries: 3 })).length).toBe(3);
+    }
+    await e.close();
+  });
+
   describe('retention', () => {
     let now = T;
     const clock = () => now;

@@ -23,7 +23,7 @@ import { Memtable } from './head/memtable';
 import { LabelIndex } from './index/label-index';
 import { acquireLock } from './lock';
 import { Manifest, ManifestSegment, writeManifest } from './manifest/manifest';
-import { CardinalityLimitError, EngineClosedError, EngineError, InvalidQueryError, InvalidSeriesError, QueryLimitError } from './model/errors';
+import { CardinalityLimitError, EngineClosedError, EngineError, InvalidQueryError, InvalidSeriesError } from './model/errors';
 import { normalizeLabels } from './model/labels';
 import { Durability, EngineOptions } from './model/options';
 import {
@@ -47,6 +47,7 @@ import {
 import { columnsProblem, rangeProblem, sampleProblem } from './model/validate';
 import { AggregateEvaluator } from './query/aggregate';
 import { Bucketing } from './query/bucketing';
+import { assertPointsWithin, assertSeriesWithin } from './query/limits';
 import { latestOf, readParts, ReadSources, SeriesRange } from './read';
 import { mergeRuns } from './query/runs';
 import { SampleRun } from './query/parts';
@@ -389,9 +390,7 @@ export class Engine implements StorageEngine {
         // Copied out of the reader's scratch arrays: the answer outlives the read.
         const { timestamps, values } = mergeRuns(parts as SampleRun[]);
         points += timestamps.length;
-        if (req.maxPoints !== undefined && points > req.maxPoints) {
-          throw new QueryLimitError(`the query would return more than the limit of ${req.maxPoints} points`, 'points', req.maxPoints);
-        }
+        assertPointsWithin(points, req.maxPoints);
         out.push({ labels: this.registry.labels(range.id), timestamps, values });
       }),
     );
@@ -462,9 +461,7 @@ export class Engine implements StorageEngine {
   /** Matching ids with data overlapping [start, end), in label order; QueryLimitError past maxSeries. */
   private selectIds(matchers: SelectRequest['matchers'], start: number, end: number, maxSeries?: number): Int32Array {
     const ids = this.index.select(matchers, start, end);
-    if (maxSeries !== undefined && ids.length > maxSeries) {
-      throw new QueryLimitError(`the query matches ${ids.length} series, more than the limit of ${maxSeries}`, 'series', maxSeries);
-    }
+    assertSeriesWithin(ids.length, maxSeries);
     return this.index.sortByLabels(ids);
   }
 

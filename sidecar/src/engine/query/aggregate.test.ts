@@ -72,7 +72,7 @@ describe('AggregateEvaluator', () => {
   });
 
   it('refuses an answer of more points than maxPoints in all', () => {
-    expect(() => evaluate({ agg: 'avg', maxPoints: 5 })).toThrow('the query would return 6 points, more than the limit of 5');
+    expect(() => evaluate({ agg: 'avg', maxPoints: 5 })).toThrow('the query would return at least 6 points, more than the limit of 5');
     expect(evaluate({ agg: 'avg', maxPoints: 6 })).toHaveLength(5);
   });
 

@@ -9,9 +9,13 @@ export function assertSeriesWithin(series: number, maxSeries: number | undefined
   }
 }
 
-/** QueryLimitError when an answer holds more than `maxPoints` points (samples or buckets) in all. */
+/**
+ * QueryLimitError when an answer holds more than `maxPoints` points (samples or buckets) in all.
+ * `points` may be a running count: a read stops as soon as it passes the limit, so the message
+ * says "at least".
+ */
 export function assertPointsWithin(points: number, maxPoints: number | undefined): void {
   if (maxPoints !== undefined && points > maxPoints) {
-    throw new QueryLimitError(`the query would return ${points} points, more than the limit of ${maxPoints}`, 'points', maxPoints);
+    throw new QueryLimitError(`the query would return at least ${points} points, more than the limit of ${maxPoints}`, 'points', maxPoints);
   }
 }

@@ -26,6 +26,7 @@ import {
   WriteResult,
 } from '../model/types';
 import { columnsProblem, sampleProblem } from '../model/validate';
+import { assertPointsWithin, assertSeriesWithin } from '../query/limits';
 
 const DAY_MS = 86_400_000;
 
@@ -106,10 +107,7 @@ export class MemoryEngine implements StorageEngine {
       if (ts.length === 0) continue;
       out.push({ labels: s.labels, timestamps: Float64Array.from(ts), values: Float64Array.from(ts, (t) => s.samples.get(t)!) });
     }
-    const points = out.reduce((n, s) => n + s.timestamps.length, 0);
-    if (req.maxPoints !== undefined && points > req.maxPoints) {
-      throw new QueryLimitError(`the query would return ${points} points, more than the limit of ${req.maxPoints}`, 'points', req.maxPoints);
-    }
+    assertPointsWithin(out.reduce((n, s) => n + s.timestamps.length, 0), req.maxPoints);
     return out;
   }
 
@@ -152,10 +150,7 @@ export class MemoryEngine implements StorageEngine {
       })
       .filter((s) => s.timestamps.length > 0)
       .sort((a, b) => compareLabelSets(a.labels, b.labels));
-    const points = answer.reduce((n, s) => n + s.timestamps.length, 0);
-    if (req.maxPoints !== undefined && points > req.maxPoints) {
-      throw new QueryLimitError(`the query would return ${points} points, more than the limit of ${req.maxPoints}`, 'points', req.maxPoints);
-    }
+    assertPointsWithin(answer.reduce((n, s) => n + s.timestamps.length, 0), req.maxPoints);
     return answer;
   }
 
@@ -225,9 +220,7 @@ export class MemoryEngine implements StorageEngine {
     const out = [...this.byKey.values()]
       .filter((s) => matchesAll(matchers, s.labels) && overlaps(s, start, end))
       .sort((a, b) => compareLabelSets(a.labels, b.labels));
-    if (maxSeries !== undefined && out.length > maxSeries) {
-      throw new QueryLimitError(`the query matches ${out.length} series, more than the limit of ${maxSeries}`, 'series', maxSeries);
-    }
+    assertSeriesWithin(out.length, maxSeries);
     return out;
   }
 
