@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       retentionRules: [],
       maxSeries: 1_000_000,
       maxBodyBytes: 32 * 1024 * 1024,
+      maxQueryBodyBytes: 1024 * 1024,
       queryTimeoutMs: 30_000,
       logLevel: 'info',
     });
@@ -48,7 +49,7 @@ describe('loadConfig', () => {
     const config = loadConfig([
       '--data-dir', '/tmp/x', '--host', '0.0.0.0', '--port', '9000', '--demo-fleet', '--token-read', 'r', '--token-write', 'w',
       '--durability', 'interval:50', '--retention', '30d', '--retention-rule', 'battery*=7d', '--retention-rule', 'temp?=1h30m',
-      '--max-series', '500', '--repair', '--max-body-bytes', '1MiB', '--query-timeout', '2s',
+      '--max-series', '500', '--repair', '--max-body-bytes', '1MiB', '--max-query-body-bytes', '64KiB', '--query-timeout', '2s',
     ], {});
     expect(config).toMatchObject({
       dataDir: '/tmp/x',
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
       maxSeries: 500,
       repair: true,
       maxBodyBytes: 1024 * 1024,
+      maxQueryBodyBytes: 64 * 1024,
       queryTimeoutMs: 2000,
     });
   });

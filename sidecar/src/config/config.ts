@@ -33,6 +33,7 @@ export interface SidecarConfig {
   partitionMs: number;
   blockCacheBytes: number;
   maxBodyBytes: number;
+  maxQueryBodyBytes: number;
   maxSamplesPerRequest: number;
   maxSeriesPerQuery: number;
   maxPointsPerQuery: number;
@@ -92,6 +93,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'partitionMs', flag: 'partition', kind: 'duration', description: 'time span of the partitions compaction writes', defaultText: '1d' },
   { key: 'blockCacheBytes', flag: 'block-cache-size', kind: 'size', description: 'memory for decoded-block reads shared by queries', defaultText: '64MiB' },
   { key: 'maxBodyBytes', flag: 'max-body-bytes', kind: 'size', description: 'largest request body, compressed and decompressed (413 beyond)', defaultText: '32MiB' },
+  {
+    key: 'maxQueryBodyBytes',
+    flag: 'max-query-body-bytes',
+    kind: 'size',
+    description: 'largest native query API request body, compressed and decompressed (413 beyond); queries are small, so a big one is a mistake',
+    defaultText: '1MiB',
+  },
   { key: 'maxSamplesPerRequest', flag: 'max-samples-per-request', kind: 'int', description: 'most samples in one write request (413 beyond)', defaultText: '1000000' },
   { key: 'maxSeriesPerQuery', flag: 'max-series-per-query', kind: 'int', description: 'most series one query may touch (422 beyond)', defaultText: '10000' },
   { key: 'maxPointsPerQuery', flag: 'max-points-per-query', kind: 'int', description: 'most points one query may return (422 beyond)', defaultText: '1000000' },
@@ -169,6 +177,7 @@ const schema = z.object({
   partitionMs: z.number().int().min(60_000).default(86_400_000),
   blockCacheBytes: z.number().int().min(0).default(64 * 1024 * 1024),
   maxBodyBytes: positiveInt.default(32 * 1024 * 1024),
+  maxQueryBodyBytes: positiveInt.default(1024 * 1024),
   maxSamplesPerRequest: positiveInt.default(1_000_000),
   maxSeriesPerQuery: positiveInt.default(10_000),
   maxPointsPerQuery: positiveInt.default(1_000_000),

@@ -1,6 +1,8 @@
 // The native query API over HTTP: range queries (raw, buckets, fill, grouping, zones, limits),
 // latest values, metadata and status, with the in-memory model as engine.
 
+import { gzipSync } from 'node:zlib';
+
 import { niceStepMs } from './step';
 import { MemoryEngine } from '../../engine/testing/memory-engine';
 import { TestServer, startTestServer } from '../testing/serve';
@@ -115,6 +117,23 @@ describe('POST /api/native/query', () => {
     expect(res.status).toBe(status);
     expect(res.body.code).toBe(code);
     expect(res.body.message).toContain(message);
+  });
+
+  it('refuses a body over the query body limit with 413 BODY_TOO_LARGE, raw or gzip-decompressed', async () => {
+    const small = await startTestServer({ engine: new MemoryEngine(), config: { maxQueryBodyBytes: 2048 } });
+    try {
+      const padded = { metric: 'temperature', start: T0, end: T0 + H, raw: true, matchers: [{ name: 'device', op: '=~', value: `d1|${'x'.repeat(4096)}` }] };
+      const raw = await fetch(`${small.url}/api/native/query`, { method: 'POST', body: JSON.stringify(padded) });
+      expect(raw.status).toBe(413);
+      expect(await raw.json()).toMatchObject({ code: 'BODY_TOO_LARGE', details: { limit: 2048 } });
+      const zipped = await fetch(`${small.url}/api/native/query`, { method: 'POST', body: new Uint8Array(gzipSync(JSON.stringify(padded))), headers: { 'Content-Encoding': 'gzip' } });
+      expect(zipped.status).toBe(413);
+      expect(((await zipped.json()) as { message: string }).message).toContain('decompressed gzip body exceeds the body size limit of 2048 bytes');
+      const fits = await fetch(`${small.url}/api/native/query`, { method: 'POST', body: JSON.stringify({ ...padded, matchers: [] }) });
+      expect(fits.status).toBe(200);
+    } finally {
+      await small.close();
+    }
   });
 
   it('refuses queries touching more series than the limit with 422 QUERY_LIMIT', async () => {

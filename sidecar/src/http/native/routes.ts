@@ -25,9 +25,6 @@ export interface NativeDeps {
   version: string;
 }
 
-/** Body limit for query requests: they are small; a large one is a mistake or an attack. */
-const QUERY_BODY_BYTES = 1024 * 1024;
-
 interface NativeSeries {
   metric: string;
   labels: Record<string, string>;
@@ -70,7 +67,7 @@ export function nativeRouter(deps: NativeDeps): Router {
 
   const post = (path: string, handler: (body: unknown, req: Request) => Promise<unknown>) =>
     router.post(path, read, async (req: Request, res: Response) => {
-      const body = await readJson(req, QUERY_BODY_BYTES);
+      const body = await readJson(req, config.maxQueryBodyBytes);
       res.json(await handler(body, req));
     });
 
