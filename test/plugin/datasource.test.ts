@@ -53,13 +53,17 @@ describe('the DataSource against a real sidecar', () => {
       expect(d3.meta?.custom).toEqual({ stepMs: 10 * MINUTE_MS });
     });
 
-    it('never returns more points than maxDataPoints', async () => {
-      const response = await datasource().query(request([{ refId: 'A', metric: 'temperature' }], { intervalMs: 1000, maxDataPoints: 10 }));
+    it.each([10, 2, 1])('never returns more points than maxDataPoints (%d)', async (maxDataPoints) => {
+      // Half past the hour to half past two hours later: the range straddles every nice boundary.
+      const startMs = SEED_START_MS + 30 * MINUTE_MS;
+      const range = { from: dateTime(startMs), to: dateTime(END_MS - 30 * MINUTE_MS), raw: { from: dateTime(startMs), to: dateTime(END_MS - 30 * MINUTE_MS) } };
+      const response = await datasource().query(request([{ refId: 'A', metric: 'temperature', fill: 'linear' }], { intervalMs: 1000, maxDataPoints, range }));
+      expect(response.errors).toBeUndefined();
       const frames = response.data as DataFrame[];
       expect(frames).toHaveLength(4);
       for (const frame of frames) {
         expect(frame.length).toBeGreaterThan(0);
-        expect(frame.length).toBeLessThanOrEqual(10);
+        expect(frame.length).toBeLessThanOrEqual(maxDataPoints);
       }
     });
 

@@ -47,6 +47,7 @@ export function stepForQuery(query: SensorstoreQuery, context: QueryContext): nu
     maxDataPoints: context.maxDataPoints,
     // The query's own minimum replaces the datasource's, as Grafana's "Min interval" does.
     minIntervalMs: queryMinMs > 0 ? queryMinMs : datasourceMinMs,
+    timeZone: context.timeZone,
   });
 }
 

@@ -24,12 +24,76 @@ export function roundUpToNiceStep(stepMs: number): number {
   return nice ?? Math.ceil(wanted / DAY_MS) * DAY_MS;
 }
 
+/** Widenings tried before settling for the one step that always gives a single bucket. */
+const MAX_WIDENINGS = 12;
+
 /**
- * Most buckets a range can touch with a given step, whatever the buckets are aligned to: the first
- * and last may be partial, hence the extra one.
+ * The number of buckets the sidecar makes for [startMs, endMs) with this step, by its own rule
+ * (docs/api.md): a whole number of days is aligned to local midnights in `timeZone` (n-day steps on
+ * days floor(D / n) * n, whole weeks on Mondays); any other step to multiples of itself since the
+ * epoch. The buckets run from the one holding `startMs` to the one holding `endMs - 1`.
  */
-export function maxBucketCount(startMs: number, endMs: number, stepMs: number): number {
-  return Math.ceil((endMs - startMs) / stepMs) + 1;
+export function bucketCount(startMs: number, endMs: number, stepMs: number, timeZone = 'UTC'): number {
+  if (endMs <= startMs) {
+    return 0;
+  }
+  if (stepMs % DAY_MS !== 0) {
+    return Math.floor((endMs - 1) / stepMs) - Math.floor(startMs / stepMs) + 1;
+  }
+  const days = stepMs / DAY_MS;
+  const align = (day: number) => (days % 7 === 0 ? Math.floor((day - 4) / days) * days + 4 : Math.floor(day / days) * days);
+  return (align(localDay(endMs - 1, timeZone)) - align(localDay(startMs, timeZone))) / days + 1;
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Days since 1970-01-01 of the local date that instant `timeMs` falls on in `timeZone`. */
+function localDay(timeMs: number, timeZone: string): number {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
+    } catch {
+      throw new SidecarQueryError('BAD_TIME_ZONE', `The dashboard's time zone "${timeZone}" is not a time zone this browser knows`);
+    }
+    dayFormats.set(timeZone, format);
+  }
+  const part = (type: string) => Number(format.formatToParts(timeMs).find((p) => p.type === type)?.value);
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
+  date.setUTCFullYear(part('year'), part('month') - 1, part('day'));
+  return Math.floor(date.getTime() / DAY_MS);
+}
+
+/**
+ * A step of at least `lowerMs`, close to the smallest, that puts all of [startMs, endMs) into one
+ * epoch-aligned bucket; undefined when none can (the range holds 1970-01-01T00:00Z, a boundary of
+ * every such step). Whole numbers of days are skipped: the sidecar aligns those to local midnights.
+ * @example singleBucketStepMs(100, 110, 1) // 14: the bucket [98, 112) holds 100 to 109
+ */
+export function singleBucketStepMs(startMs: number, endMs: number, lowerMs: number): number | undefined {
+  if (startMs < 0 && endMs > 0) {
+    return undefined;
+  }
+  // A range before the epoch is the mirror image of one after it: floor(t / s) for t < 0 equals
+  // -1 - floor((-t - 1) / s), so the same steps keep both ends in one bucket.
+  const [first, last] = startMs >= 0 ? [startMs, endMs - 1] : [-endMs, -startMs - 1];
+  const lengthMs = last - first + 1;
+  // Bucket k (k * s <= first, last < (k + 1) * s) needs ceil((last + 1) / (k + 1)) <= s <= floor(first / k);
+  // that interval is at least one wide whenever k * (k + lengthMs + 1) <= first, so the search starts
+  // just above the largest such k and goes down a few steps at most. Larger k mean smaller steps.
+  const kMax = Math.floor((-lengthMs + Math.sqrt(lengthMs * lengthMs + 4 * first)) / 2) + 2;
+  for (let k = Math.min(kMax, Math.floor(first / Math.max(1, lowerMs))); k >= 0; k--) {
+    const highest = k === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(first / k);
+    let stepMs = Math.max(lowerMs, Math.ceil((last + 1) / (k + 1)), 1);
+    if (stepMs % DAY_MS === 0) {
+      stepMs += 1;
+    }
+    if (stepMs <= highest) {
+      return stepMs;
+    }
+  }
+  return undefined;
 }
 
 export interface StepInput {
@@ -40,27 +104,39 @@ export interface StepInput {
   maxDataPoints?: number;
   /** The query's or datasource's lower bound; 0 for none. */
   minIntervalMs: number;
+  /** The zone the sidecar aligns day buckets to; UTC when absent. */
+  timeZone?: string;
 }
 
 /**
  * The step sent to the sidecar. Grafana's interval is rounded up to a nice step; a minimum interval
- * the user typed is kept as typed (`7m` stays `7m`) unless the range would then need more points
- * than `maxDataPoints`, in which case the next nice step that fits is used.
+ * the user typed is kept as typed (`7m` stays `7m`) unless the range would then need more buckets
+ * than `maxDataPoints` (counted as the sidecar aligns them), in which case the next nice step that
+ * fits is used. With `maxDataPoints` 1 and no nice step that keeps the range in one bucket, the step
+ * is the smallest one that does: a single value for the whole range, timed at its bucket's start.
  */
 export function chooseStepMs(input: StepInput): number {
-  const { startMs, endMs, maxDataPoints } = input;
-  let stepMs = roundUpToNiceStep(Math.max(input.intervalMs, 1));
-  if (input.minIntervalMs > stepMs) {
-    stepMs = input.minIntervalMs;
-  }
-  if (maxDataPoints === undefined || maxDataPoints <= 1 || endMs <= startMs) {
+  const { startMs, endMs, maxDataPoints, timeZone } = input;
+  const lowestMs = Math.max(roundUpToNiceStep(Math.max(input.intervalMs, 1)), input.minIntervalMs);
+  let stepMs = lowestMs;
+  // Grafana leaves maxDataPoints out, or at 0, when a panel sets no limit.
+  if (maxDataPoints === undefined || maxDataPoints < 1 || endMs <= startMs) {
     return stepMs;
   }
-  while (maxBucketCount(startMs, endMs, stepMs) > maxDataPoints) {
-    const perPointMs = (endMs - startMs) / (maxDataPoints - 1);
-    stepMs = roundUpToNiceStep(Math.max(stepMs + 1, perPointMs));
+  const limit = Math.floor(maxDataPoints);
+  // Epoch-aligned buckets of (end - start) / (limit - 1) never number more than limit; local days
+  // can be shorter than 24 hours, so a day step may need one more widening.
+  const perBucketMs = limit > 1 ? (endMs - startMs) / (limit - 1) : endMs - startMs;
+  for (let widenings = 0; widenings < MAX_WIDENINGS; widenings++) {
+    if (bucketCount(startMs, endMs, stepMs, timeZone) <= limit) {
+      return stepMs;
+    }
+    stepMs = roundUpToNiceStep(Math.max(stepMs + 1, perBucketMs));
   }
-  return stepMs;
+  if (bucketCount(startMs, endMs, stepMs, timeZone) <= limit) {
+    return stepMs;
+  }
+  return singleBucketStepMs(startMs, endMs, lowestMs) ?? stepMs;
 }
 
 /** Parses `10s`, `1m`, `500ms`, `1h`, `1d`; empty means none (0). */
