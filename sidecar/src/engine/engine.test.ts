@@ -22,6 +22,15 @@ function logger(): EngineLogger & { lines: string[] } {
   return { lines, info: log('info'), warn: log('warn'), error: log('error') };
 }
 
+/** Polls until `check` holds: for work the engine finishes in the background, on its own time. */
+async function eventually(check: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`${what}: not within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('Engine', () => {
   let dir: string;
   const open = (o: Partial<EngineOptions> = {}) => Engine.open({ dataDir: dir, snapshotIntervalMs: 0, compactionIntervalMs: 0, ...o });
@@ -399,6 +408,32 @@ describe('Engine', () => {
     expect(st.segments.samples).toBe(20 * 60);
     expect((await values(e)).length).toBe(20 * 60);
     expect((await values(e))[0][0]).toBe(day + 4 * H);
+    await e.close();
+  });
+
+  it('deletes the segments compaction replaced only once no query reads them any more', async () => {
+    const io = new FaultFileIO(new NodeFileIO());
+    const e = await open({ io });
+    for (let i = 0; i < 3; i++) {
+      await write(e, 'm', [T + i * H], [i]);
+      await e.flush();
+    }
+    const flushed = readdirSync(join(dir, 'segments'));
+    expect(flushed).toHaveLength(3);
+    const onDisk = () => flushed.filter((f) => existsSync(join(dir, 'segments', f)));
+    // A query takes its view of the three segments and waits inside its first read.
+    const hold = io.holdRead('-L0.seg');
+    const reading = values(e);
+    await hold.reached;
+    await e.compact();
+    expect(e.stats()).toMatchObject({ segments: { count: 1 }, compaction: { runs: 1 } });
+    expect(onDisk()).toEqual(flushed);
+    hold.resume();
+    // It reads all three old files, the two it had not reached yet included.
+    expect(await reading).toEqual([[T, 0], [T + H, 1], [T + 2 * H, 2]]);
+    await eventually(() => onDisk().length === 0, 'the replaced segments are deleted');
+    expect(readdirSync(join(dir, 'segments'))).toEqual([expect.stringMatching(/-L1\.seg$/)]);
+    expect(await values(e)).toEqual([[T, 0], [T + H, 1], [T + 2 * H, 2]]);
     await e.close();
   });
 

@@ -40,6 +40,7 @@ export class FaultFileIO implements FileIO {
   logCalls = false;
   /** When set, freeBytes() answers this instead of asking the file system. */
   freeBytesOverride?: number;
+  private held: Array<{ path: string | RegExp; reached: () => void; gate: Promise<void> }> = [];
 
   constructor(private readonly inner: FileIO) {}
 
@@ -59,6 +60,29 @@ export class FaultFileIO implements FileIO {
   crashAt(at: number, run: (op: FaultOp, path: string) => void, match?: (op: FaultOp, path: string) => boolean): void {
     this.crash = { at, run, match };
     this.calls = 0;
+  }
+
+  /**
+   * Holds the next read of a file whose path matches until resume() is called, so a test can keep
+   * a query in the middle of its reads while other work goes on. `reached` resolves once that read
+   * is waiting.
+   */
+  holdRead(path: string | RegExp): { reached: Promise<void>; resume: () => void } {
+    let resume!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((resolve) => (resume = resolve));
+    const whenReached = new Promise<void>((resolve) => (reached = resolve));
+    this.held.push({ path, reached, gate });
+    return { reached: whenReached, resume };
+  }
+
+  /** Waits if a held read matches (taking the hold, so only one read waits on it). */
+  async gate(path: string): Promise<void> {
+    const i = this.held.findIndex((h) => matchesPath(h.path, path));
+    if (i < 0) return;
+    const [hold] = this.held.splice(i, 1);
+    hold.reached();
+    await hold.gate;
   }
 
   /** Throws the injected error if a rule matches; returns the partial byte count for writes. */
@@ -140,6 +164,7 @@ class FaultHandle implements FileHandle {
   }
 
   async read(into: Uint8Array, position: number, length?: number): Promise<number> {
+    await this.io.gate(this.path);
     this.io.check('read', this.path);
     return this.inner.read(into, position, length);
   }
