@@ -147,13 +147,24 @@ describe('DataSource.testDatasource', () => {
   it.each([
     ['a refused token', { '/api/native/status': { status: 401, data: { code: 'UNAUTHORIZED', message: 'unknown token' } } }, /refused the token/],
     ['an unreachable sidecar', { '/api/native/status': { status: 502, data: { message: 'Bad Gateway' } } }, /Could not reach the sidecar/],
-    ['a sidecar still recovering', { '/api/native/status': { status: 200, data: { version: '0.1.0', series: 0, ready: false } } }, /not ready yet/],
     ['something that is not a sidecar', { '/api/native/status': { status: 200, data: '<html></html>' } }, /not like a Sensorstore sidecar/],
   ])('explains %s', async (_name, answers, message) => {
     setBackendSrv(cannedBackendSrv(answers as Record<string, CannedAnswer>).backendSrv);
     const result = await new DataSource(settings).testDatasource();
     expect(result.status).toBe('error');
     expect(result.message).toMatch(message);
+  });
+
+  it('says the sidecar is still recovering, as its 503 NOT_READY answer tells', async () => {
+    // The answer of the sidecar's EngineGate while recovery runs (sidecar/src/http/engine-gate.ts).
+    const notReady = { status: 503, data: { code: 'NOT_READY', message: 'the sidecar is still recovering its data; retry shortly' } };
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/status': notReady });
+    setBackendSrv(backendSrv);
+    expect(await new DataSource(settings).testDatasource()).toEqual({
+      status: 'error',
+      message: 'The sidecar is not ready yet (NOT_READY: the sidecar is still recovering its data; retry shortly)',
+    });
+    expect(requests.map((r) => r.url)).toEqual(['/api/datasources/proxy/uid/sensorstore/sidecar/api/native/status']);
   });
 
   it('asks for a URL first', async () => {

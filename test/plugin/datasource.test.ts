@@ -213,3 +213,30 @@ describe('the DataSource against a real sidecar', () => {
     });
   });
 });
+
+describe('"Save & test" while a real sidecar recovers its data', () => {
+  let held: RunningSidecar | undefined;
+
+  afterAll(async () => {
+    await held?.stop();
+  });
+
+  it('says the sidecar is not ready yet, then connects once recovery is done', async () => {
+    const first = await startSidecar({ withTokens: true });
+    try {
+      await first.write(fleetSeed());
+    } finally {
+      // Killed, not stopped: the next start has to replay the WAL, and is held while it does.
+      await first.crash();
+    }
+    held = await startSidecar({ withTokens: true, dataDir: first.dataDir, holdRecovery: true });
+    setBackendSrv(proxyBackendSrv(held.url, READ_TOKEN));
+    useVariables();
+    expect(await datasource().testDatasource()).toEqual({
+      status: 'error',
+      message: 'The sidecar is not ready yet (NOT_READY: the sidecar is still recovering its data; retry shortly)',
+    });
+    await held.releaseRecovery();
+    expect(await datasource().testDatasource()).toEqual({ status: 'success', message: expect.stringMatching(/^Connected to Sensorstore \S+ at http:\/\/sidecar:8428: 16 series$/) });
+  });
+});

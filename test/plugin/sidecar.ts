@@ -1,5 +1,6 @@
 // Starts a real sidecar (the built sidecar/dist/main.js) on 127.0.0.1 with data in a temp dir, for
-// the plugin's tests, seeds it through its own ingest API, and stops it by PID.
+// the plugin's tests, seeds it through its own ingest API, and stops it by PID. It can also be killed
+// and restarted on the same data with its recovery held, to see what Grafana sees meanwhile.
 import { ChildProcess, spawn } from 'child_process';
 import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { request as httpRequest } from 'http';
@@ -13,13 +14,30 @@ export const SIDECAR_MAIN = join(repoRoot, 'sidecar', 'dist', 'main.js');
 export const READ_TOKEN = 'plugin-test-read';
 export const WRITE_TOKEN = 'plugin-test-write';
 
+/** Preloaded to hold recovery at its first WAL read until SIGUSR2 (see the file). */
+const HOLD_RECOVERY = join(repoRoot, 'test', 'http', 'hold-recovery.js');
+
+export interface SidecarOptions {
+  withTokens: boolean;
+  /** The data of an earlier sidecar (see `crash`); a fresh temp dir when absent. */
+  dataDir?: string;
+  /** Resolve once recovery is under way and held there, until `releaseRecovery`. */
+  holdRecovery?: boolean;
+}
+
 export interface RunningSidecar {
   url: string;
   pid: number;
+  dataDir: string;
   /** Everything the process printed, for failure messages. */
   output(): string;
   write(body: NativeWriteBody): Promise<void>;
+  /** Ends the process and deletes its data directory. */
   stop(): Promise<void>;
+  /** kill -9, keeping the data directory, so the next start replays the WAL. */
+  crash(): Promise<void>;
+  /** Lets a held recovery go on, and resolves once the sidecar is ready. */
+  releaseRecovery(): Promise<void>;
 }
 
 export interface NativeWriteBody {
@@ -52,14 +70,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+/** Polls `path` (`/ready`, or `/health`, which answers while recovery runs) until it answers 200. */
+async function waitUntilReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number, path = '/ready'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error(`the sidecar exited with ${child.exitCode} before it was ready:\n${output()}`);
     }
     try {
-      const response = await call(`${url}/ready`, 'GET');
+      const response = await call(`${url}${path}`, 'GET');
       if (response.status === 200) {
         return;
       }
@@ -68,35 +87,53 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`the sidecar was not ready within ${timeoutMs} ms:\n${output()}`);
+  throw new Error(`the sidecar did not answer ${path} within ${timeoutMs} ms:\n${output()}`);
 }
 
-export async function startSidecar(options: { withTokens: boolean }): Promise<RunningSidecar> {
+async function waitForOutput(output: () => string, text: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!output().includes(text)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`the sidecar never printed "${text}":\n${output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function startSidecar(options: SidecarOptions): Promise<RunningSidecar> {
   if (!existsSync(SIDECAR_MAIN)) {
     throw new Error(`${SIDECAR_MAIN} is missing: build the sidecar first (npm run build -w sidecar)`);
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'sensorstore-plugin-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sensorstore-plugin-'));
   const port = await freePort();
-  const args = [SIDECAR_MAIN, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)];
+  const nodeArgs = options.holdRecovery ? ['-r', HOLD_RECOVERY] : [];
+  const args = [...nodeArgs, SIDECAR_MAIN, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)];
   if (options.withTokens) {
     args.push('--token-read', READ_TOKEN, '--token-write', WRITE_TOKEN);
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = options.holdRecovery ? { ...process.env, SENSORSTORE_TEST_HOLD_DIR: join(dataDir, 'wal') } : process.env;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let printed = '';
   child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   const output = () => printed.slice(-4000);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const running = () => child.exitCode === null && child.signalCode === null;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (running()) {
       process.kill(child.pid!, 'SIGTERM');
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitUntilReady(url, child, output, 30_000);
+    if (options.holdRecovery) {
+      await waitForOutput(() => printed, 'recovery held at', child, 30_000);
+      await waitUntilReady(url, child, output, 30_000, '/health');
+    } else {
+      await waitUntilReady(url, child, output, 30_000);
+    }
   } catch (err) {
     await stop();
     throw err;
@@ -104,8 +141,19 @@ export async function startSidecar(options: { withTokens: boolean }): Promise<Ru
   return {
     url,
     pid: child.pid!,
+    dataDir,
     output,
     stop,
+    async crash() {
+      if (running()) {
+        process.kill(child.pid!, 'SIGKILL');
+        await exited;
+      }
+    },
+    async releaseRecovery() {
+      process.kill(child.pid!, 'SIGUSR2');
+      await waitUntilReady(url, child, output, 30_000);
+    },
     async write(body: NativeWriteBody) {
       const headers = { 'Content-Type': 'application/json', ...(options.withTokens ? { Authorization: `Bearer ${WRITE_TOKEN}` } : {}) };
       const response = await call(`${url}/api/native/write`, 'POST', headers, JSON.stringify(body));

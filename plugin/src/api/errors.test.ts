@@ -22,9 +22,9 @@ describe('toSidecarError', () => {
   });
 
   it('says when the sidecar is still recovering', () => {
-    const err = toSidecarError(fetchError(503, { code: 'NOT_READY', message: 'replaying the log' }), '/api/native/status');
-    expect(err.code).toBe('NOT_READY');
-    expect(err.message).toMatch(/not ready yet.*replaying the log/);
+    const err = toSidecarError(fetchError(503, { code: 'NOT_READY', message: 'the storage engine failed to open: EACCES' }), '/api/native/status');
+    expect(err).toMatchObject({ code: 'NOT_READY', status: 503 });
+    expect(err.message).toBe('The sidecar is not ready yet (NOT_READY: the storage engine failed to open: EACCES)');
   });
 
   it("says the sidecar is unreachable when Grafana's proxy could not connect", () => {

@@ -75,7 +75,7 @@ function fromSidecarBody(body: SidecarErrorBody, status: number, endpoint: strin
     return new SidecarError('FORBIDDEN', `The token may not read from the sidecar (${body.code}: ${body.message}); use a token with the read scope`, endpoint, status);
   }
   if (body.code === 'NOT_READY') {
-    return new SidecarError('NOT_READY', `The sidecar is not ready yet (still recovering its data): ${body.message}`, endpoint, status);
+    return new SidecarError('NOT_READY', `The sidecar is not ready yet (${body.code}: ${body.message})`, endpoint, status);
   }
   return new SidecarError(body.code, `${body.code}: ${body.message}`, endpoint, status);
 }
