@@ -91,6 +91,15 @@ describe('DataSource.query', () => {
     expect(frame.meta.custom).toEqual({ stepMs: 15_000 });
   });
 
+  it('names raw-sample frames from the legend as well, and shows them as a table', async () => {
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/query': queryAnswer });
+    setBackendSrv(backendSrv);
+    const response = await new DataSource(settings).query(request([{ refId: 'A', metric: 'humidity', mode: 'raw', legend: '{{site}}/{{device}}' }]));
+    expect(requests[0].data).toMatchObject({ metric: 'humidity', raw: true });
+    expect(response.data[0].fields[1].config.displayNameFromDS).toBe('berlin/d1');
+    expect(response.data[0].meta).toMatchObject({ preferredVisualisationType: 'table', executedQueryString: 'raw humidity{}' });
+  });
+
   it("reports each failing query under its own refId with the sidecar's message", async () => {
     setBackendSrv(cannedBackendSrv({ '/api/native/query': queryAnswer }).backendSrv);
     const response = await new DataSource(settings).query(

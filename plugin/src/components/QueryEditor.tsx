@@ -82,50 +82,52 @@ export function QueryEditor(props: Props) {
         onChange={(matchers: LabelMatcher[], commit: boolean) => change({ matchers }, commit)}
       />
       {mode === 'series' && (
-        <>
-          <InlineFieldRow>
-            <InlineField label="Aggregation" labelWidth={LABEL_WIDTH} tooltip="How samples inside one bucket combine">
+        <InlineFieldRow>
+          <InlineField label="Aggregation" labelWidth={LABEL_WIDTH} tooltip="How samples inside one bucket combine">
+            <Combobox<string>
+              id={`${id}-agg`}
+              width={18}
+              value={query.agg ?? ''}
+              options={aggregationOptions(datasource.defaultAgg)}
+              onChange={(option: ComboboxOption<string>) => change({ agg: (option.value || undefined) as Aggregation | undefined }, true)}
+            />
+          </InlineField>
+          <InlineField label="Group by" tooltip="One series per combination of these labels">
+            <MultiCombobox<string>
+              id={`${id}-group-by`}
+              width="auto"
+              minWidth={20}
+              createCustomValue
+              value={query.groupBy ?? []}
+              options={loadLabels}
+              onChange={(options: Array<ComboboxOption<string>>) => change({ groupBy: options.map((option) => option.value) }, true)}
+            />
+          </InlineField>
+          {(query.groupBy ?? []).length > 0 && (
+            <InlineField label="Across series" tooltip="How the series of one group combine">
               <Combobox<string>
-                id={`${id}-agg`}
+                id={`${id}-cross-agg`}
                 width={18}
-                value={query.agg ?? ''}
-                options={aggregationOptions(datasource.defaultAgg)}
-                onChange={(option: ComboboxOption<string>) => change({ agg: (option.value || undefined) as Aggregation | undefined }, true)}
+                value={query.crossAgg ?? ''}
+                options={[{ label: 'same as aggregation', value: '' }, ...CROSS_AGGREGATIONS.map((agg) => ({ label: agg, value: agg }))]}
+                onChange={(option: ComboboxOption<string>) => change({ crossAgg: (option.value || undefined) as CrossAggregation | undefined }, true)}
               />
             </InlineField>
-            <InlineField label="Group by" tooltip="One series per combination of these labels">
-              <MultiCombobox<string>
-                id={`${id}-group-by`}
-                width="auto"
-                minWidth={20}
-                createCustomValue
-                value={query.groupBy ?? []}
-                options={loadLabels}
-                onChange={(options: Array<ComboboxOption<string>>) => change({ groupBy: options.map((option) => option.value) }, true)}
-              />
-            </InlineField>
-            {(query.groupBy ?? []).length > 0 && (
-              <InlineField label="Across series" tooltip="How the series of one group combine">
-                <Combobox<string>
-                  id={`${id}-cross-agg`}
-                  width={18}
-                  value={query.crossAgg ?? ''}
-                  options={[{ label: 'same as aggregation', value: '' }, ...CROSS_AGGREGATIONS.map((agg) => ({ label: agg, value: agg }))]}
-                  onChange={(option: ComboboxOption<string>) => change({ crossAgg: (option.value || undefined) as CrossAggregation | undefined }, true)}
-                />
-              </InlineField>
-            )}
-            <InlineField label="Fill" tooltip="Empty buckets: leave out, carry the last value forward, or interpolate">
-              <Combobox<FillMode>
-                id={`${id}-fill`}
-                width={14}
-                value={query.fill ?? 'none'}
-                options={fillOptions}
-                onChange={(option: ComboboxOption<FillMode>) => change({ fill: option.value }, true)}
-              />
-            </InlineField>
-          </InlineFieldRow>
-          <InlineFieldRow>
+          )}
+          <InlineField label="Fill" tooltip="Empty buckets: leave out, carry the last value forward, or interpolate">
+            <Combobox<FillMode>
+              id={`${id}-fill`}
+              width={14}
+              value={query.fill ?? 'none'}
+              options={fillOptions}
+              onChange={(option: ComboboxOption<FillMode>) => change({ fill: option.value }, true)}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+      {mode !== 'latest' && (
+        <InlineFieldRow>
+          {mode === 'series' && (
             <InlineField
               label="Min interval"
               labelWidth={LABEL_WIDTH}
@@ -140,23 +142,24 @@ export function QueryEditor(props: Props) {
                 onBlur={onRunQuery}
               />
             </InlineField>
-            <InlineField label="Legend" tooltip="Series name from labels, e.g. {{device}} {{site}}">
-              <Input
-                id={`${id}-legend`}
-                width={30}
-                placeholder="{{device}} {{site}}"
-                value={query.legend ?? ''}
-                onChange={(event: ChangeEvent<HTMLInputElement>) => change({ legend: event.target.value }, false)}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-            {stepMs !== undefined && (
-              <InlineLabel width="auto" data-testid="sensorstore-step-used" tooltip="The bucket width the last run used, from the panel's size, max data points, range and min interval">
-                {`Step used: ${formatStep(stepMs)}`}
-              </InlineLabel>
-            )}
-          </InlineFieldRow>
-        </>
+          )}
+          {/* Series and raw samples are one frame per series, both named by the legend; latest is one table. */}
+          <InlineField label="Legend" labelWidth={mode === 'series' ? undefined : LABEL_WIDTH} tooltip="Series name from labels, e.g. {{device}} {{site}}">
+            <Input
+              id={`${id}-legend`}
+              width={30}
+              placeholder="{{device}} {{site}}"
+              value={query.legend ?? ''}
+              onChange={(event: ChangeEvent<HTMLInputElement>) => change({ legend: event.target.value }, false)}
+              onBlur={onRunQuery}
+            />
+          </InlineField>
+          {mode === 'series' && stepMs !== undefined && (
+            <InlineLabel width="auto" data-testid="sensorstore-step-used" tooltip="The bucket width the last run used, from the panel's size, max data points, range and min interval">
+              {`Step used: ${formatStep(stepMs)}`}
+            </InlineLabel>
+          )}
+        </InlineFieldRow>
       )}
       <InlineField label="Series limit" labelWidth={LABEL_WIDTH} tooltip="Most series to return; empty for the sidecar's limit">
         <Input
