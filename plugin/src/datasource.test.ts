@@ -56,7 +56,12 @@ function queryAnswer(body: unknown): CannedAnswer {
 }
 
 beforeEach(() => {
-  setTemplateSrv(new TestTemplateSrv([{ name: 'site', current: ['berlin', 'paris'], multi: true }]));
+  setTemplateSrv(
+    new TestTemplateSrv([
+      { name: 'site', current: ['berlin', 'paris'], multi: true },
+      { name: 'metric', current: ['humidity', 'pressure'], multi: true },
+    ]),
+  );
 });
 
 describe('DataSource.query', () => {
@@ -113,6 +118,25 @@ describe('DataSource.query', () => {
     expect(response.errors).toEqual([
       { refId: 'B', status: 400, message: 'INVALID_QUERY: matchers[0].value: bad regex "("' },
       { refId: 'C', message: expect.stringContaining('Query C min interval: "often"') },
+    ]);
+  });
+
+  it('refuses a metric variable with several values in that query alone, sending nothing for it', async () => {
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/query': queryAnswer });
+    setBackendSrv(backendSrv);
+    const response = await new DataSource(settings).query(
+      request([
+        { refId: 'A', metric: '$metric' },
+        { refId: 'B', metric: 'humidity' },
+      ]),
+    );
+    expect(requests.map((r) => (r.data as { metric: string }).metric)).toEqual(['humidity']);
+    expect(response.data.map((frame: { refId: string }) => frame.refId)).toEqual(['B']);
+    expect(response.errors).toEqual([
+      {
+        refId: 'A',
+        message: 'Query A: the metric $metric stands for 2 metrics (humidity, pressure), and a query reads one metric; select one value, or repeat the panel by the variable',
+      },
     ]);
   });
 
@@ -221,5 +245,17 @@ describe('variables and ad hoc filters', () => {
       { name: 'kind', op: '=', value: 'indoor' },
     ]);
     expect(query.datasource).toEqual({ type: 'sensorstore-datasource', uid: 'sensorstore' });
+  });
+
+  it('gives Explore a metric that stands for several metrics as written, with the rest resolved', () => {
+    const [query] = new DataSource(settings).interpolateVariablesInQueries([{ refId: 'A', metric: '$metric', matchers: [{ name: 'site', op: '=', value: '$site' }] }], {});
+    expect(query).toMatchObject({ metric: '$metric', matchers: [{ name: 'site', op: '=~', value: '(berlin|paris)' }] });
+  });
+
+  it('lists label values across the metrics of a multi-value metric variable with a regex on the name', async () => {
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/label/device/values': { status: 200, data: { data: ['d1'] } } });
+    setBackendSrv(backendSrv);
+    await new DataSource(settings).metricFindQuery({ refId: 'v', kind: 'labelValues', metric: '$metric', label: 'device' });
+    expect(requests[0].data).toEqual({ matchers: [{ name: '__name__', op: '=~', value: '(humidity|pressure)' }] });
   });
 });

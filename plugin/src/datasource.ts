@@ -31,6 +31,9 @@ import { resolveTimeZone } from './query/timeZone';
 import { Aggregation, DEFAULT_QUERY, LabelMatcher, NativeMetadataRequest, SensorstoreOptions, SensorstoreQuery, SensorstoreVariableQuery } from './types';
 import { parseVariableQuery, SensorstoreVariableSupport } from './variables/support';
 
+/** The label that holds a series' metric name, as in Prometheus. */
+const METRIC_NAME_LABEL = '__name__';
+
 export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptions> {
   readonly client: SidecarClient;
   readonly defaultAgg: Aggregation;
@@ -81,7 +84,7 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
     } catch (err) {
       return { data: [], errors: targets.map((target) => toQueryError(err, target.refId)) };
     }
-    const results = await Promise.allSettled(targets.map((target) => this.runTarget(interpolateQuery(target, getTemplateSrv(), scopedVars), context)));
+    const results = await Promise.allSettled(targets.map((target) => this.runTarget(target, scopedVars, context)));
     results.forEach((result, index) => {
       if (result.status === 'fulfilled') {
         data.push(...result.value);
@@ -92,7 +95,9 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
     return { data, errors: errors.length > 0 ? errors : undefined };
   }
 
-  private async runTarget(query: SensorstoreQuery, context: QueryContext): Promise<DataFrame[]> {
+  private async runTarget(target: SensorstoreQuery, scopedVars: ScopedVars, context: QueryContext): Promise<DataFrame[]> {
+    // Interpolated here, inside the promise, so a variable that does not fit fails this query only.
+    const query = interpolateQuery(target, getTemplateSrv(), scopedVars);
     if (query.mode === 'latest' && !query.annotation) {
       const request = buildLatestRequest(query, context);
       const answer = await this.client.latest(request);
@@ -141,8 +146,14 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
 
   async findValues(query: SensorstoreVariableQuery, range: TimeRange | undefined, scopedVars: ScopedVars, search?: string): Promise<string[]> {
     const templateSrv = getTemplateSrv();
-    const metric = query.metric ? templateSrv.replace(query.metric, scopedVars) : undefined;
-    const matchers = (query.matchers ?? []).map((matcher) => interpolateMatcher(matcher, templateSrv, scopedVars));
+    // Metadata look-ups, unlike queries, can span several metrics: a multi-value or All metric
+    // variable becomes a regex on the metric name.
+    const metricMatcher = query.metric ? interpolateMatcher({ name: METRIC_NAME_LABEL, op: '=', value: query.metric }, templateSrv, scopedVars) : undefined;
+    const metric = metricMatcher?.op === '=' ? metricMatcher.value : undefined;
+    const matchers = [
+      ...(metricMatcher && metricMatcher.op !== '=' ? [metricMatcher] : []),
+      ...(query.matchers ?? []).map((matcher) => interpolateMatcher(matcher, templateSrv, scopedVars)),
+    ];
     const body = this.metadataRequest(matchers, range, metric, search);
     switch (query.kind) {
       case 'metrics':
@@ -179,7 +190,7 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
   override interpolateVariablesInQueries(queries: SensorstoreQuery[], scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): SensorstoreQuery[] {
     const filterMatchers = (filters ?? []).map(adHocFilterToMatcher);
     return queries.map((query) => {
-      const interpolated = interpolateQuery(query, getTemplateSrv(), scopedVars);
+      const interpolated = interpolateForExplore(query, scopedVars);
       return { ...interpolated, datasource: this.getRef(), matchers: [...(interpolated.matchers ?? []), ...filterMatchers] };
     });
   }
@@ -203,6 +214,21 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
       ...(range ? { start: range.from.valueOf(), end: range.to.valueOf() } : {}),
       ...(search ? { search } : {}),
     };
+  }
+}
+
+/**
+ * Explore gets every field resolved; a metric that stands for several metrics is left as written, so
+ * the query says why it can not run when it does, instead of Explore failing to open.
+ */
+function interpolateForExplore(query: SensorstoreQuery, scopedVars: ScopedVars): SensorstoreQuery {
+  try {
+    return interpolateQuery(query, getTemplateSrv(), scopedVars);
+  } catch (err) {
+    if (!(err instanceof SidecarQueryError)) {
+      throw err;
+    }
+    return { ...interpolateQuery({ ...query, metric: undefined }, getTemplateSrv(), scopedVars), metric: query.metric };
   }
 }
 

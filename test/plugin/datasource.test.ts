@@ -82,6 +82,23 @@ describe('the DataSource against a real sidecar', () => {
       expect((response.data as DataFrame[]).map((frame) => frame.fields[1].labels?.device).sort()).toEqual(['d1', 'd4']);
     });
 
+    it('refuses a metric variable with several values in that query, and runs the others', async () => {
+      useVariables([{ name: 'metric', current: ['humidity', 'pressure'], multi: true, includeAll: true, options: ['humidity', 'pressure'] }]);
+      const response = await datasource().query(
+        request([
+          { refId: 'A', metric: '$metric' },
+          { refId: 'B', metric: 'humidity', matchers: [{ name: 'device', op: '=', value: 'd1' }] },
+        ]),
+      );
+      expect((response.data as DataFrame[]).map((frame) => frame.refId)).toEqual(['B']);
+      expect(response.errors).toEqual([
+        {
+          refId: 'A',
+          message: 'Query A: the metric $metric stands for 2 metrics (humidity, pressure), and a query reads one metric; select one value, or repeat the panel by the variable',
+        },
+      ]);
+    });
+
     it('applies ad hoc filters to every query and skips hidden ones', async () => {
       const response = await datasource().query(
         request(
@@ -161,6 +178,15 @@ describe('the DataSource against a real sidecar', () => {
       expect(await texts('label_values(temperature{site="$site"}, device)')).toEqual(['d3', 'd4']);
       useVariables([{ name: 'site', current: '$__all', includeAll: true, options: ['berlin', 'paris'] }]);
       expect(await texts('label_values(temperature{site="$site"}, device)')).toEqual(['d1', 'd2', 'd3', 'd4']);
+    });
+
+    it('narrows metric names and label values by a multi-value metric variable', async () => {
+      useVariables([{ name: 'metric', current: ['humidity', 'pressure'], multi: true }]);
+      const find = async (query: { kind: 'metrics' | 'labelValues'; label?: string }) =>
+        (await datasource().metricFindQuery({ refId: 'v', metric: '$metric', matchers: [{ name: 'kind', op: '=', value: 'indoor' }], ...query }, { range })).map((value) => value.text);
+      expect(await find({ kind: 'metrics' })).toEqual(['humidity', 'pressure']);
+      expect(await find({ kind: 'labelValues', label: 'device' })).toEqual(['d1', 'd3']);
+      expect(await texts('label_values($metric{kind="outdoor"}, device)')).toEqual(['d2', 'd4']);
     });
 
     it('narrows label values by the time range', async () => {

@@ -1,6 +1,6 @@
 // Variable interpolation: single values, multi-value and All selections, regex escaping, ad hoc filters.
 import { TestTemplateSrv } from '../testing/templateSrv';
-import { adHocFilterToMatcher, escapeRegex, interpolateMatcher, interpolateQuery, rangeScopedVars } from './interpolate';
+import { adHocFilterToMatcher, escapeRegex, interpolateMatcher, interpolateMetric, interpolateQuery, rangeScopedVars } from './interpolate';
 
 const templateSrv = new TestTemplateSrv([
   { name: 'site', current: 'berlin' },
@@ -10,6 +10,11 @@ const templateSrv = new TestTemplateSrv([
   { name: 'everything', current: '$__all', includeAll: true, options: ['a', 'b(c)'] },
   { name: 'custom_all', current: '$__all', includeAll: true, allValue: '.*', options: ['a', 'b'] },
   { name: 'groups', current: ['site', 'kind'], multi: true },
+  { name: 'metric', current: 'humidity' },
+  { name: 'metrics', current: ['humidity', 'pressure'], multi: true, includeAll: true, options: ['battery', 'humidity', 'pressure', 'temperature'] },
+  { name: 'one_metric', current: ['pressure'], multi: true },
+  { name: 'all_metrics', current: '$__all', includeAll: true, options: ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7'] },
+  { name: 'any_metric', current: '$__all', includeAll: true, allValue: '.*', options: ['humidity'] },
 ]);
 
 describe('interpolateMatcher', () => {
@@ -67,6 +72,39 @@ describe('interpolateMatcher', () => {
 
   it('leaves unknown variables alone', () => {
     expect(interpolateMatcher({ name: 'site', op: '=', value: '$nope' }, templateSrv, {})).toEqual({ name: 'site', op: '=', value: '$nope' });
+  });
+});
+
+describe('interpolateMetric', () => {
+  it('replaces a single value, a scoped value and one selected value of a multi-value variable', () => {
+    expect(interpolateMetric('$metric', 'A', templateSrv, {})).toBe('humidity');
+    expect(interpolateMetric('${metric}', 'A', templateSrv, { metric: { text: 'battery', value: 'battery' } })).toBe('battery');
+    expect(interpolateMetric('$one_metric', 'A', templateSrv, {})).toBe('pressure');
+    expect(interpolateMetric('site_$metric', 'A', templateSrv, {})).toBe('site_humidity');
+  });
+
+  it('leaves a metric without variables as written', () => {
+    expect(interpolateMetric(' temperature ', 'A', templateSrv, {})).toBe(' temperature ');
+    expect(interpolateMetric(undefined, 'A', templateSrv, {})).toBeUndefined();
+  });
+
+  it('refuses several selected metrics, naming them, as one query reads one metric', () => {
+    expect(() => interpolateMetric('$metrics', 'B', templateSrv, {})).toThrow(
+      expect.objectContaining({
+        code: 'MULTI_VALUE_METRIC',
+        message: 'Query B: the metric $metrics stands for 2 metrics (humidity, pressure), and a query reads one metric; select one value, or repeat the panel by the variable',
+      }),
+    );
+    expect(() => interpolateMetric('$all_metrics', 'B', templateSrv, {})).toThrow(
+      expect.objectContaining({ code: 'MULTI_VALUE_METRIC', message: expect.stringContaining('stands for 7 metrics (m1, m2, m3, m4, m5, and 2 more)') }),
+    );
+  });
+
+  it('refuses a value that is not a metric name, such as a custom All value', () => {
+    expect(() => interpolateMetric('$any_metric', 'C', templateSrv, {})).toThrow(
+      expect.objectContaining({ code: 'BAD_METRIC', message: 'Query C: the metric $any_metric gives ".*", which is not a metric name' }),
+    );
+    expect(() => interpolateMetric('$nope', 'C', templateSrv, {})).toThrow(expect.objectContaining({ code: 'BAD_METRIC' }));
   });
 });
 

@@ -118,12 +118,53 @@ export function adHocFilterToMatcher(filter: AdHocVariableFilter): LabelMatcher 
   }
 }
 
-/** Interpolates every field of a query that may hold variables. */
+/** Metric names as the sidecar stores them (Prometheus' rule); nothing else can match a series. */
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** Values named in the several-metrics error before the rest are counted. */
+const LISTED_METRICS = 5;
+
+/**
+ * The metric of a query with its variables replaced. The sidecar's native API reads exactly one
+ * metric per query (no regex on the name), so a multi-value or `All` selection — which Grafana would
+ * insert as a glob, `{a,b}` — is refused, as is any variable value that is not a metric name. A
+ * repeated panel gets one value per panel through `scopedVars`, which is how to chart several.
+ */
+export function interpolateMetric(metric: string | undefined, refId: string, templateSrv: TemplateSrv, scopedVars: ScopedVars): string | undefined {
+  if (metric === undefined || !new RegExp(VARIABLE_REF.source).test(metric)) {
+    return metric;
+  }
+  let several: string[] | undefined;
+  const text = templateSrv
+    .replace(metric, scopedVars, (value: unknown) => {
+      const values = Array.isArray(value) ? value.map(String) : [String(value ?? '')];
+      if (values.length > 1) {
+        several = several ?? values;
+      }
+      return values[0] ?? '';
+    })
+    .trim();
+  if (several) {
+    const listed = several.slice(0, LISTED_METRICS).join(', ') + (several.length > LISTED_METRICS ? `, and ${several.length - LISTED_METRICS} more` : '');
+    throw new SidecarQueryError(
+      'MULTI_VALUE_METRIC',
+      `Query ${refId}: the metric ${metric} stands for ${several.length} metrics (${listed}), and a query reads one metric; select one value, or repeat the panel by the variable`,
+    );
+  }
+  if (!METRIC_NAME.test(text)) {
+    throw new SidecarQueryError('BAD_METRIC', `Query ${refId}: the metric ${metric} gives "${text}", which is not a metric name`);
+  }
+  return text;
+}
+
+/**
+ * Interpolates every field of a query that may hold variables; a metric that does not resolve to one
+ * metric name is a SidecarQueryError (see interpolateMetric).
+ */
 export function interpolateQuery(query: SensorstoreQuery, templateSrv: TemplateSrv, scopedVars: ScopedVars): SensorstoreQuery {
   const replace = (text: string | undefined) => (text === undefined ? undefined : templateSrv.replace(text, scopedVars));
   return {
     ...query,
-    metric: replace(query.metric),
+    metric: interpolateMetric(query.metric, query.refId, templateSrv, scopedVars),
     matchers: (query.matchers ?? []).map((matcher) => interpolateMatcher(matcher, templateSrv, scopedVars)),
     groupBy: query.groupBy
       ?.flatMap((label) => templateSrv.replace(label, scopedVars, 'csv').split(','))
