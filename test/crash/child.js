@@ -12,8 +12,19 @@ const cfg = JSON.parse(process.env.CHILD_CONFIG);
 const out = (line) => process.stdout.write(line + '\n'); // a pipe: synchronous on Linux, so a line printed is a line received
 
 const CRASH_MATCH = {
-  flush: (op, path) => (/-L0\.seg/.test(path) && op !== 'read') || /MANIFEST/.test(path) || (op === 'unlink' && /\.wal$/.test(path)),
-  compaction: (op, path) => (/-L1\.seg/.test(path) && op !== 'read') || (op === 'unlink' && /-L0\.seg$/.test(path)),
+  flush: () => (op, path) => (/-L0\.seg/.test(path) && op !== 'read') || /MANIFEST/.test(path) || (op === 'unlink' && /\.wal$/.test(path)),
+  // Writing the merged segment, installing the manifest that lists it (only that install, not a
+  // flush's: background work runs one task at a time, so the next install after an output is
+  // renamed into place is the compaction's), and deleting the merged inputs.
+  compaction: () => {
+    let installing = false;
+    return (op, path) => {
+      if (op === 'rename' && /-L1\.seg$/.test(path)) installing = true;
+      const hit = (/-L1\.seg/.test(path) && op !== 'read') || (installing && /MANIFEST/.test(path)) || (op === 'unlink' && /-L0\.seg$/.test(path));
+      if (op === 'rename' && /MANIFEST$/.test(path)) installing = false;
+      return hit;
+    };
+  },
 };
 
 async function main() {
@@ -34,7 +45,7 @@ async function main() {
         out(`crash ${cfg.crashIn} ${op} ${path}`);
         process.kill(process.pid, 'SIGKILL');
       },
-      CRASH_MATCH[cfg.crashIn],
+      CRASH_MATCH[cfg.crashIn](),
     );
   }
   out('ready');

@@ -2,10 +2,12 @@
 // sample survives with its value, nothing is duplicated, and every batch is all or nothing — also
 // batches that overwrite earlier ones. Replay a failure with the printed SEED.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../sidecar/src/engine/engine';
+import { NodeFileIO } from '../../sidecar/src/engine/fs/node-io';
+import { readManifest } from '../../sidecar/src/engine/manifest/manifest';
 import { EngineOptions } from '../../sidecar/src/engine/model/options';
 
 const { batchSamples, BASE_MS } = require('./batches') as {
@@ -103,8 +105,20 @@ describe(`kill -9 (SEED=${SEED})`, () => {
     return run.crashed;
   }
 
-  /** Opens the engine as a restart would and checks every batch ever issued. */
+  /** Segment files the crashed process left that its manifest does not list: restart must drop them. */
+  let straysLeft = 0;
+
+  /** Names in segments/ and those the manifest lists, sorted. */
+  async function segmentFiles(): Promise<{ files: string[]; listed: string[] }> {
+    const manifest = await readManifest(new NodeFileIO(), dir);
+    const listed = (manifest?.segments ?? []).map((s) => s.name).sort();
+    return { files: readdirSync(join(dir, 'segments')).sort(), listed };
+  }
+
+  /** Opens the engine as a restart would and checks every batch ever issued, and every file kept. */
   async function verify(): Promise<void> {
+    const before = await segmentFiles();
+    straysLeft += before.files.filter((f) => !before.listed.includes(f)).length;
     const engine = await Engine.open({ dataDir: dir, snapshotIntervalMs: 0, ...options('plain'), compactionIntervalMs: 0 });
     let stored: Map<string, number>;
     try {
@@ -119,6 +133,9 @@ describe(`kill -9 (SEED=${SEED})`, () => {
     } finally {
       await engine.close();
     }
+    // No stray file is trusted or kept: segments/ holds exactly what the manifest lists.
+    const after = await segmentFiles();
+    if (after.files.join() !== after.listed.join()) throw new Error(`segments/ holds [${after.files}] but the manifest lists [${after.listed}]`);
     const overwrittenBy = new Map<number, number>();
     let expectedCount = 0;
     for (const [k, b] of batches) {
@@ -166,21 +183,26 @@ describe(`kill -9 (SEED=${SEED})`, () => {
 
   it(`survives ${FLUSH_CRASHES} crashes at each step of a head flush`, async () => {
     const crashes: string[] = [];
+    straysLeft = 0;
     for (let i = 0; i < FLUSH_CRASHES; i++) {
       const where = await cycle('flush', 1 + (i % 15));
       if (where) crashes.push(where);
     }
     expect(crashes.length).toBeGreaterThanOrEqual(FLUSH_CRASHES * 0.9);
     expect(crashes.some((c) => c.includes('MANIFEST'))).toBe(true);
+    expect(straysLeft).toBeGreaterThan(0);
   });
 
   it(`survives ${COMPACTION_CRASHES} crashes at each step of a compaction`, async () => {
     const crashes: string[] = [];
+    straysLeft = 0;
     for (let i = 0; i < COMPACTION_CRASHES; i++) {
-      const where = await cycle('compaction', 1 + (i % 9));
+      const where = await cycle('compaction', 1 + (i % 13));
       if (where) crashes.push(where);
     }
     expect(crashes.length).toBeGreaterThanOrEqual(COMPACTION_CRASHES * 0.9);
+    expect(crashes.some((c) => c.startsWith('compaction') && c.includes('MANIFEST'))).toBe(true);
     expect(crashes.some((c) => c.startsWith('compaction unlink'))).toBe(true);
+    expect(straysLeft).toBeGreaterThan(0);
   });
 });
