@@ -45,13 +45,63 @@ describe('Engine', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([{ mode: 'fsync' as const }, { mode: 'interval' as const, intervalMs: 5 }, { mode: 'none' as const }])('keeps writes across a restart with durability %j', async (durability) => {
-    const e = await open({ durability });
-    await Promise.all([write(e, 'm', [T]), write(e, 'm', [T + 1]), write(e, 'm', [T + 2])]);
-    expect(e.stats().wal.fsyncs).toBe(durability.mode === 'none' ? 0 : e.stats().wal.fsyncs);
+    const io = new FaultFileIO(new NodeFileIO());
+    const e = await open({ io, durability });
+    const wal = walPath(join(dir, 'wal'), 1);
+    if (durability.mode === 'none') {
+      await write(e, 'm', [T]);
+      expect(e.stats().wal.fsyncs).toBe(0);
+    } else {
+      // Acknowledged only once the fsync covering it returned: while that fsync hangs, it waits.
+      const hold = io.hold('sync', wal);
+      let acknowledged = false;
+      const first = write(e, 'm', [T]).then(() => (acknowledged = true));
+      await hold.reached;
+      await new Promise((r) => setImmediate(r));
+      expect(acknowledged).toBe(false);
+      hold.resume();
+      await first;
+      expect(e.stats().wal.fsyncs).toBe(1);
+    }
+    io.logCalls = true;
+    await Promise.all([write(e, 'm', [T + 1]), write(e, 'm', [T + 2])]);
+    io.logCalls = false;
+    const syncs = io.log.filter((l) => l === `sync ${wal}`).length;
+    // Group commit: concurrent writes share fsyncs; `none` never waits for one.
+    expect(syncs).toBeLessThanOrEqual(durability.mode === 'none' ? 0 : 2);
+    if (durability.mode !== 'none') expect(syncs).toBeGreaterThanOrEqual(1);
+    expect(e.stats().wal.fsyncs).toBe(durability.mode === 'none' ? 0 : 1 + syncs);
     await e.close();
     const again = await open();
     expect(await values(again)).toEqual([[T, T / 1000], [T + 1, (T + 1) / 1000], [T + 2, (T + 2) / 1000]]);
     await again.close();
+  });
+
+  it('in interval mode fsyncs at most once per interval, shared by the writers waiting', async () => {
+    const io = new FaultFileIO(new NodeFileIO());
+    const intervalMs = 25;
+    const e = await open({ io, durability: { mode: 'interval', intervalMs } });
+    const wal = walPath(join(dir, 'wal'), 1);
+    io.logCalls = true;
+    const startedMs = Date.now();
+    // Four writers, each writing its next batch once the last was acknowledged.
+    await Promise.all(
+      [0, 1, 2, 3].map(async (w) => {
+        for (let i = 0; i < 8; i++) {
+          await write(e, 'm', [T + w * 100 + i]);
+        }
+      }),
+    );
+    const elapsedMs = Date.now() - startedMs;
+    io.logCalls = false;
+    const syncs = io.log.filter((l) => l === `sync ${wal}`).length;
+    expect(e.stats().wal).toMatchObject({ fsyncs: syncs, records: 32 });
+    // Consecutive fsyncs are an interval apart (less the millisecond a timer may fire early): a
+    // slower machine only makes fewer of them.
+    expect(syncs).toBeLessThanOrEqual(Math.floor(elapsedMs / (intervalMs - 1)) + 1);
+    // Each writer's 8 batches need 8 fsyncs one after the other, however many writers share them.
+    expect(syncs).toBeGreaterThanOrEqual(8);
+    await e.close();
   });
 
   it('never numbers a new WAL file below what segments cover, even when crashes left only empty files', async () => {
@@ -422,7 +472,7 @@ describe('Engine', () => {
     expect(flushed).toHaveLength(3);
     const onDisk = () => flushed.filter((f) => existsSync(join(dir, 'segments', f)));
     // A query takes its view of the three segments and waits inside its first read.
-    const hold = io.holdRead('-L0.seg');
+    const hold = io.hold('read', '-L0.seg');
     const reading = values(e);
     await hold.reached;
     await e.compact();

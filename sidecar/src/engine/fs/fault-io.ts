@@ -40,7 +40,7 @@ export class FaultFileIO implements FileIO {
   logCalls = false;
   /** When set, freeBytes() answers this instead of asking the file system. */
   freeBytesOverride?: number;
-  private held: Array<{ path: string | RegExp; reached: () => void; gate: Promise<void> }> = [];
+  private held: Array<{ op: 'read' | 'sync'; path: string | RegExp; reached: () => void; gate: Promise<void> }> = [];
 
   constructor(private readonly inner: FileIO) {}
 
@@ -63,22 +63,22 @@ export class FaultFileIO implements FileIO {
   }
 
   /**
-   * Holds the next read of a file whose path matches until resume() is called, so a test can keep
-   * a query in the middle of its reads while other work goes on. `reached` resolves once that read
-   * is waiting.
+   * Holds the next read or sync of a file whose path matches until resume() is called, so a test
+   * can keep a query in the middle of its reads, or a write before its fsync, while other work goes
+   * on. `reached` resolves once that call is waiting.
    */
-  holdRead(path: string | RegExp): { reached: Promise<void>; resume: () => void } {
+  hold(op: 'read' | 'sync', path: string | RegExp): { reached: Promise<void>; resume: () => void } {
     let resume!: () => void;
     let reached!: () => void;
     const gate = new Promise<void>((resolve) => (resume = resolve));
     const whenReached = new Promise<void>((resolve) => (reached = resolve));
-    this.held.push({ path, reached, gate });
+    this.held.push({ op, path, reached, gate });
     return { reached: whenReached, resume };
   }
 
-  /** Waits if a held read matches (taking the hold, so only one read waits on it). */
-  async gate(path: string): Promise<void> {
-    const i = this.held.findIndex((h) => matchesPath(h.path, path));
+  /** Waits if a hold matches (taking it, so only one call waits on it). */
+  async gate(op: 'read' | 'sync', path: string): Promise<void> {
+    const i = this.held.findIndex((h) => h.op === op && matchesPath(h.path, path));
     if (i < 0) return;
     const [hold] = this.held.splice(i, 1);
     hold.reached();
@@ -164,18 +164,20 @@ class FaultHandle implements FileHandle {
   }
 
   async read(into: Uint8Array, position: number, length?: number): Promise<number> {
-    await this.io.gate(this.path);
+    await this.io.gate('read', this.path);
     this.io.check('read', this.path);
     return this.inner.read(into, position, length);
   }
 
   async sync(): Promise<void> {
+    await this.io.gate('sync', this.path);
     this.io.check('sync', this.path);
     return this.inner.sync();
   }
 
   /** Counted and faulted as 'sync': to the test, both are "make it durable". */
   async datasync(): Promise<void> {
+    await this.io.gate('sync', this.path);
     this.io.check('sync', this.path);
     return this.inner.datasync();
   }
