@@ -1,8 +1,8 @@
 // The engine through its public interface: durability modes, faults, damaged snapshots and segments,
 // repair, retention, the cardinality limit and compaction's disk-space check.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Engine } from './engine';
 import { FaultFileIO } from './fs/fault-io';
 import { NodeFileIO } from './fs/node-io';
@@ -524,6 +524,29 @@ describe('Engine', () => {
     expect((await values(e)).map(([t]) => t)).toEqual([T, T + 1, T + 2, T + 10]);
     await write(e, 'm', [T + 11]); // and writing resumes normally
     await e.close();
+  });
+
+  it('removes the temporary files a crash left at start-up, and keeps what repair set aside', async () => {
+    const e = await open();
+    await write(e, 'm', [T]);
+    await e.flush();
+    await write(e, 'm', [T + 1]);
+    await e.close();
+    const planted = {
+      temporary: ['MANIFEST.tmp', 'snapshots/0000000099.snap.tmp', 'wal/0000000001.wal.repair', 'segments/0000000050-L0.seg.tmp'],
+      setAside: ['wal/damaged/1-20.bin', 'snapshots/0000000005.snap.damaged', 'segments/unlisted/0000000003-L0.seg'],
+    };
+    for (const f of [...planted.temporary, ...planted.setAside]) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), 'half-written');
+    }
+    const log = logger();
+    const again = await open({ logger: log });
+    expect(planted.temporary.filter((f) => existsSync(join(dir, f)))).toEqual([]);
+    expect(planted.setAside.filter((f) => existsSync(join(dir, f)))).toEqual(planted.setAside);
+    expect(log.lines.some((l) => l.startsWith('info removed temporary files') && l.includes('MANIFEST.tmp') && l.includes('.wal.repair'))).toBe(true);
+    expect(await values(again)).toEqual([[T, T / 1000], [T + 1, (T + 1) / 1000]]);
+    await again.close();
   });
 
   it('reports recovery progress and figures in its log', async () => {

@@ -52,7 +52,7 @@ import { latestOf, readParts, ReadSources, SeriesRange } from './read';
 import { mergeRuns } from './query/runs';
 import { SampleRun } from './query/parts';
 import { recoverHead } from './recovery';
-import { loadManifest } from './startup';
+import { loadManifest, removeTempFiles } from './startup';
 import { SeriesRegistry } from './registry';
 import { Retention } from './retention/retention';
 import { BlockCache, DEFAULT_BLOCK_CACHE_BYTES } from './segment/cache';
@@ -152,6 +152,7 @@ export class Engine implements StorageEngine {
     const dirs = { dataDir: opts.dataDir, walDir: join(opts.dataDir, 'wal'), snapshotDir: join(opts.dataDir, 'snapshots'), segmentDir: join(opts.dataDir, 'segments') };
     const store = new SegmentStore(io, dirs.segmentDir, new BlockCache(options.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES), logger);
     try {
+      await removeTempFiles(io, dirs, logger);
       const manifest = await loadManifest(io, dirs, options.repair ?? false, logger);
       await Engine.openSegments(store, manifest, segmentSeriesId, registry, index, logger);
       const recovered = await recoverHead({

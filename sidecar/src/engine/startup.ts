@@ -1,4 +1,4 @@
-// Start-up housekeeping before recovery: which manifest to trust.
+// Start-up housekeeping before recovery: which manifest to trust, and what crashed writers left.
 //
 // Invariants:
 // - A data directory has a MANIFEST from its first open on (an empty one is installed then), so a
@@ -6,6 +6,11 @@
 //   then stops with a CorruptionError instead of taking every segment for a leftover and deleting
 //   the store. With repair, those files are moved to segments/unlisted/ (never deleted), and the
 //   new manifest hands out seq numbers above theirs so no later segment is named like one of them.
+// - Every temporary file (MANIFEST.tmp, *.snap.tmp, the WAL's *.wal.repair) is renamed into place
+//   only once complete, and the file it would replace stays intact until that rename. One found at
+//   start-up belongs to a writer that died first: it holds nothing recovery needs and is removed.
+//   What repair set aside (wal/damaged/, *.damaged snapshots, segments/unlisted/) is kept. Segment
+//   files (*.seg.tmp included) are the manifest's business: SegmentStore.strays.
 
 import { join } from 'node:path';
 import { ioFailure } from './fs/errors';
@@ -20,6 +25,32 @@ export interface StartupDirs {
   walDir: string;
   snapshotDir: string;
   segmentDir: string;
+}
+
+/** Temporary files, by the directory they are written in. */
+const TEMP_FILES: Array<{ dir: 'dataDir' | 'walDir' | 'snapshotDir'; name: RegExp }> = [
+  { dir: 'dataDir', name: new RegExp(`^${MANIFEST_NAME}\\.tmp$`) },
+  { dir: 'snapshotDir', name: /^\d+\.snap\.tmp$/ },
+  { dir: 'walDir', name: /^\d+\.wal\.repair$/ },
+];
+
+/** Removes the temporary files crashed writers left, and logs which. */
+export async function removeTempFiles(io: FileIO, dirs: StartupDirs, logger?: EngineLogger): Promise<void> {
+  const removed: string[] = [];
+  for (const { dir, name } of TEMP_FILES) {
+    if (!(await io.exists(dirs[dir]))) continue;
+    const doomed = (await io.readdir(dirs[dir])).filter((n) => name.test(n)).map((n) => join(dirs[dir], n));
+    for (const path of doomed) {
+      try {
+        await io.unlink(path);
+      } catch (e) {
+        throw ioFailure(e, path, 'unlink');
+      }
+    }
+    if (doomed.length > 0) await io.fsyncDir(dirs[dir]);
+    removed.push(...doomed);
+  }
+  if (removed.length > 0) logger?.info({ files: removed }, 'removed temporary files of writes a crash cut short');
 }
 
 /**
