@@ -2,6 +2,7 @@
 // ad hoc filters, annotations and "Save & test" messages. (test/plugin runs it against a real sidecar.)
 import { DataQueryRequest, dateTime, DataSourceInstanceSettings, FieldType } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
+import { lastValueFrom, Observable } from 'rxjs';
 
 import { DataSource } from './datasource';
 import { cannedBackendSrv, CannedAnswer } from './testing/backendSrv';
@@ -158,6 +159,30 @@ describe('DataSource.query', () => {
     ]);
   });
 
+  it("applies the dashboard's ad hoc filters to annotation queries, which Grafana sends without them", async () => {
+    setTemplateSrv(
+      new TestTemplateSrv(
+        [{ name: 'ds', current: 'sensorstore' }],
+        [
+          { name: 'Filters', datasourceUid: 'sensorstore', filters: [{ key: 'kind', operator: '=', value: 'outdoor' }] },
+          { name: 'ViaVariable', datasourceUid: '$ds', filters: [{ key: 'site', operator: '!=', value: 'paris' }] },
+          { name: 'OtherDatasource', datasourceUid: 'prometheus', filters: [{ key: 'job', operator: '=', value: 'x' }] },
+        ],
+      ),
+    );
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/query': queryAnswer });
+    setBackendSrv(backendSrv);
+    const anno: SensorstoreQuery = { refId: 'Anno', metric: 'battery', annotation: { condition: 'below', threshold: 20, display: 'points' } };
+    await new DataSource(settings).query(request([anno]));
+    expect((requests[0].data as { matchers: unknown }).matchers).toEqual([
+      { name: 'kind', op: '=', value: 'outdoor' },
+      { name: 'site', op: '!=', value: 'paris' },
+    ]);
+    // A panel's request carries the filters itself; they are not added twice.
+    await new DataSource(settings).query(request([{ refId: 'A', metric: 'battery' }], { filters: [{ key: 'kind', operator: '=', value: 'outdoor' }] }));
+    expect((requests[1].data as { matchers: unknown }).matchers).toEqual([{ name: 'kind', op: '=', value: 'outdoor' }]);
+  });
+
   it('turns an annotation query into threshold regions', async () => {
     setBackendSrv(cannedBackendSrv({ '/api/native/query': queryAnswer }).backendSrv);
     const response = await new DataSource(settings).query(
@@ -219,6 +244,19 @@ describe('variables and ad hoc filters', () => {
       { text: 'd2', value: 'd2' },
     ]);
     expect(requests[0].data).toEqual({ matchers: [{ name: 'site', op: '=~', value: '(berlin|paris)' }], metric: 'temperature', start: START_MS, end: START_MS + 1000 });
+  });
+
+  it("narrows variable queries by the dashboard's ad hoc filters, or by those the request brings", async () => {
+    setTemplateSrv(new TestTemplateSrv([], [{ name: 'Filters', datasourceUid: 'sensorstore', filters: [{ key: 'kind', operator: '=', value: 'indoor' }] }]));
+    const { backendSrv, requests } = cannedBackendSrv({ '/api/native/label/device/values': { status: 200, data: { data: ['d1'] } } });
+    setBackendSrv(backendSrv);
+    const ds = new DataSource(settings);
+    await ds.metricFindQuery('label_values(device)');
+    expect(requests[0].data).toEqual({ matchers: [{ name: 'kind', op: '=', value: 'indoor' }] });
+    const support = ds.variables as unknown as { query(r: DataQueryRequest): Observable<unknown> };
+    const variableRequest = { ...request([]), targets: [{ refId: 'v', kind: 'labelValues', label: 'device' }], filters: [{ key: 'site', operator: '=', value: 'oslo' }] };
+    await lastValueFrom(support.query(variableRequest as unknown as DataQueryRequest));
+    expect(requests[1].data).toMatchObject({ matchers: [{ name: 'site', op: '=', value: 'oslo' }] });
   });
 
   it('offers tag values filtered by the other ad hoc filters', async () => {

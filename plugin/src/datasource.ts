@@ -79,7 +79,7 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
         timeZone: resolveTimeZone(request.timezone),
         defaultAgg: this.defaultAgg,
         datasourceMinInterval: this.minInterval,
-        extraMatchers: (request.filters ?? []).map(adHocFilterToMatcher),
+        extraMatchers: this.adHocMatchers(request.filters, scopedVars),
       };
     } catch (err) {
       return { data: [], errors: targets.map((target) => toQueryError(err, target.refId)) };
@@ -144,7 +144,8 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
     return values.map((text) => ({ text, value: text }));
   }
 
-  async findValues(query: SensorstoreVariableQuery, range: TimeRange | undefined, scopedVars: ScopedVars, search?: string): Promise<string[]> {
+  /** @param filters the request's ad hoc filters; Grafana sends variable queries without, see adHocMatchers. */
+  async findValues(query: SensorstoreVariableQuery, range: TimeRange | undefined, scopedVars: ScopedVars, search?: string, filters?: AdHocVariableFilter[]): Promise<string[]> {
     const templateSrv = getTemplateSrv();
     // Metadata look-ups, unlike queries, can span several metrics: a multi-value or All metric
     // variable becomes a regex on the metric name.
@@ -153,6 +154,7 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
     const matchers = [
       ...(metricMatcher && metricMatcher.op !== '=' ? [metricMatcher] : []),
       ...(query.matchers ?? []).map((matcher) => interpolateMatcher(matcher, templateSrv, scopedVars)),
+      ...this.adHocMatchers(filters, scopedVars),
     ];
     const body = this.metadataRequest(matchers, range, metric, search);
     switch (query.kind) {
@@ -170,6 +172,26 @@ export class DataSource extends DataSourceApi<SensorstoreQuery, SensorstoreOptio
       default:
         throw new SidecarQueryError('BAD_VARIABLE_QUERY', `Unknown variable query kind "${String((query as { kind?: unknown }).kind)}"`);
     }
+  }
+
+  /**
+   * The dashboard's ad hoc filters as matchers. Panel queries bring them in `request.filters`, but
+   * Grafana sends annotation and variable queries without; those read the "Ad hoc filters" variables
+   * that point at this datasource (directly or through a datasource variable), as Grafana's own
+   * look-up did, so the filters narrow every query of the dashboard.
+   */
+  private adHocMatchers(requestFilters: AdHocVariableFilter[] | undefined, scopedVars: ScopedVars): LabelMatcher[] {
+    const templateSrv = getTemplateSrv();
+    const filters =
+      requestFilters ??
+      templateSrv.getVariables().flatMap((variable) => {
+        if (variable.type !== 'adhoc') {
+          return [];
+        }
+        const uid = variable.datasource?.uid ?? '';
+        return (uid.startsWith('$') ? templateSrv.replace(uid, scopedVars) : uid) === this.uid ? (variable.filters ?? []) : [];
+      });
+    return filters.map(adHocFilterToMatcher);
   }
 
   /** Ad hoc filter keys: label names of the series the other filters select, in the time range. */

@@ -151,15 +151,44 @@ describe('the DataSource against a real sidecar', () => {
       expect(response.errors![0].message).toMatch(/^INVALID_QUERY: /);
     });
 
-    it('marks where the battery was below a threshold', async () => {
-      const response = await datasource().query(
-        request([{ refId: 'Anno', metric: 'battery', minInterval: '1m', agg: 'min', legend: '{{device}}', annotation: { condition: 'below', threshold: 20, display: 'regions' } }]),
-      );
-      const [frame] = response.data as DataFrame[];
+    const batteryBelow20 = (display: 'regions' | 'points') =>
+      request([{ refId: 'Anno', metric: 'battery', minInterval: '1m', agg: 'min', legend: '{{device}}', annotation: { condition: 'below', threshold: 20, display } }]);
+
+    it('marks where the battery was below a threshold, as a region', async () => {
+      const [frame] = (await datasource().query(batteryBelow20('regions'))).data as DataFrame[];
       // Only d2 runs down: 90 - i drops below 20 at minute 71 and stays there.
       expect(values(frame, 'time')).toEqual([SEED_START_MS + 71 * MINUTE_MS]);
       expect(values(frame, 'timeEnd')).toEqual([END_MS - SEED_STEP_MS]);
       expect(values(frame, 'title')).toEqual(['d2 below 20']);
+      expect(values(frame, 'text')).toEqual(['battery lowest 5']);
+      expect((values(frame, 'tags') as string[][]).map((tags) => [...tags].sort())).toEqual([['device:d2', 'kind:outdoor', 'site:berlin']]);
+    });
+
+    it('marks where the battery dropped below a threshold, as a point', async () => {
+      const [frame] = (await datasource().query(batteryBelow20('points'))).data as DataFrame[];
+      expect(frame.fields.map((field) => field.name)).toEqual(['time', 'title', 'text', 'tags']);
+      expect(values(frame, 'time')).toEqual([SEED_START_MS + 71 * MINUTE_MS]);
+    });
+
+    it("narrows annotations by the dashboard's ad hoc filters, though Grafana sends them without", async () => {
+      const annotationsWhere = async (kind: string) => {
+        useVariables([], [{ name: 'Filters', datasourceUid: 'sensorstore', filters: [{ key: 'kind', operator: '=', value: kind }] }]);
+        const [frame] = (await datasource().query(batteryBelow20('regions'))).data as DataFrame[];
+        return values(frame, 'title');
+      };
+      expect(await annotationsWhere('indoor')).toEqual([]);
+      expect(await annotationsWhere('outdoor')).toEqual(['d2 below 20']);
+    });
+
+    it('takes $__range as a minimum interval: one bucket for the whole range', async () => {
+      const response = await datasource().query(request([{ refId: 'A', metric: 'humidity', agg: 'count', minInterval: '$__range' }]));
+      const frames = response.data as DataFrame[];
+      expect(frames).toHaveLength(4);
+      for (const frame of frames) {
+        expect(values(frame, 'Time')).toEqual([SEED_START_MS]);
+        expect(values(frame, 'humidity')).toEqual([SEED_POINTS]);
+        expect(frame.meta?.custom).toEqual({ stepMs: SEED_POINTS * SEED_STEP_MS });
+      }
     });
   });
 
@@ -187,6 +216,11 @@ describe('the DataSource against a real sidecar', () => {
       expect(await find({ kind: 'metrics' })).toEqual(['humidity', 'pressure']);
       expect(await find({ kind: 'labelValues', label: 'device' })).toEqual(['d1', 'd3']);
       expect(await texts('label_values($metric{kind="outdoor"}, device)')).toEqual(['d2', 'd4']);
+    });
+
+    it("narrows variable queries by the dashboard's ad hoc filters", async () => {
+      useVariables([], [{ name: 'Filters', datasourceUid: 'sensorstore', filters: [{ key: 'kind', operator: '=', value: 'outdoor' }] }]);
+      expect(await texts('label_values(temperature, device)')).toEqual(['d2', 'd4']);
     });
 
     it('narrows label values by the time range', async () => {

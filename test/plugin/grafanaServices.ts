@@ -8,7 +8,7 @@ import { from, Observable } from 'rxjs';
 
 import { DataSource } from '../../plugin/src/datasource';
 import pluginJson from '../../plugin/src/plugin.json';
-import { TestTemplateSrv, TestVariable } from '../../plugin/src/testing/templateSrv';
+import { TestAdHocVariable, TestTemplateSrv, TestVariable } from '../../plugin/src/testing/templateSrv';
 import { SensorstoreOptions, SensorstoreQuery } from '../../plugin/src/types';
 import { SEED_POINTS, SEED_START_MS, SEED_STEP_MS } from './sidecar';
 
@@ -98,8 +98,8 @@ export function request(targets: SensorstoreQuery[], extra: Partial<DataQueryReq
   };
 }
 
-export function useVariables(variables: TestVariable[] = []): void {
-  setTemplateSrv(new TestTemplateSrv(variables));
+export function useVariables(variables: TestVariable[] = [], adHocVariables: TestAdHocVariable[] = []): void {
+  setTemplateSrv(new TestTemplateSrv(variables, adHocVariables));
 }
 
 export function values(frame: DataFrame, name: string): unknown[] {

@@ -13,10 +13,11 @@ function toOptions(values: string[]): Array<ComboboxOption<string>> {
   return values.map((value) => ({ label: value, value }));
 }
 
-/** Dashboard variables, offered first so `$site` can be picked like any value. */
+/** Dashboard variables, offered first so `$site` can be picked like any value; ad hoc filters hold no value. */
 export function variableOptions(search: string): Array<ComboboxOption<string>> {
   return getTemplateSrv()
     .getVariables()
+    .filter((variable) => variable.type !== 'adhoc')
     .map((variable) => `$${variable.name}`)
     .filter((name) => name.toLowerCase().includes(search.toLowerCase()))
     .map((name) => ({ label: name, value: name, description: 'Dashboard variable' }));

@@ -1,6 +1,6 @@
 // A TemplateSrv for tests that formats values the way Grafana's does: multi-value and All
 // selections, custom All values, scoped variables, named formats and custom format functions.
-import { ScopedVars, TypedVariableModel } from '@grafana/data';
+import { AdHocVariableFilter, ScopedVars, TypedVariableModel } from '@grafana/data';
 import { TemplateSrv } from '@grafana/runtime';
 
 export interface TestVariable {
@@ -11,6 +11,13 @@ export interface TestVariable {
   multi?: boolean;
   includeAll?: boolean;
   allValue?: string;
+}
+
+/** An "Ad hoc filters" variable: the filters it holds and the datasource (uid, or `$variable`) it serves. */
+export interface TestAdHocVariable {
+  name: string;
+  datasourceUid: string;
+  filters: AdHocVariableFilter[];
 }
 
 const VARIABLE_REF = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}/g;
@@ -31,10 +38,13 @@ function formatNamed(value: string | string[], format: string | undefined): stri
 }
 
 export class TestTemplateSrv implements TemplateSrv {
-  constructor(private readonly variables: TestVariable[] = []) {}
+  constructor(
+    private readonly variables: TestVariable[] = [],
+    private readonly adHocVariables: TestAdHocVariable[] = [],
+  ) {}
 
   getVariables(): TypedVariableModel[] {
-    return this.variables.map(
+    const values = this.variables.map(
       (variable) =>
         ({
           name: variable.name,
@@ -45,6 +55,10 @@ export class TestTemplateSrv implements TemplateSrv {
           current: { value: variable.current, text: variable.current },
         }) as unknown as TypedVariableModel,
     );
+    const adHoc = this.adHocVariables.map(
+      (variable) => ({ name: variable.name, type: 'adhoc', datasource: { uid: variable.datasourceUid }, filters: variable.filters }) as unknown as TypedVariableModel,
+    );
+    return [...values, ...adHoc];
   }
 
   containsTemplate(target?: string): boolean {

@@ -18,7 +18,7 @@ export class SensorstoreVariableSupport extends CustomVariableSupport<DataSource
 
   query(request: DataQueryRequest<SensorstoreVariableQuery>): Observable<DataQueryResponse> {
     const query = request.targets[0];
-    return from(this.datasource.findValues(query, request.range, request.scopedVars)).pipe(
+    return from(this.datasource.findValues(query, request.range, request.scopedVars, undefined, request.filters)).pipe(
       map((values) => ({ data: values.map((text) => ({ text, value: text })) })),
     );
   }
