@@ -25,7 +25,12 @@ export function VariableQueryEditor({ datasource, query, onChange, range }: Prop
   return (
     <Stack direction="column" gap={0.5}>
       <InlineField label="List" labelWidth={16}>
-        <RadioButtonGroup<VariableQueryKind> options={kindOptions} value={current.kind} onChange={(kind) => change({ kind })} />
+        <RadioButtonGroup<VariableQueryKind>
+          options={kindOptions}
+          value={current.kind}
+          // Metric names are not narrowed by a metric: one left from another kind would hide the rest.
+          onChange={(kind) => change(kind === 'metrics' ? { kind, metric: undefined } : { kind })}
+        />
       </InlineField>
       {current.kind === 'labelValues' && (
         <InlineField label="Label" labelWidth={16}>
