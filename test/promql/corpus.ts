@@ -96,6 +96,17 @@ export const CORPUS: CorpusEntry[] = [
   'absent_over_time(gappy[5m])',
   'absent_over_time(temperature{site="nowhere", device="d1"}[5m])',
   'absent_over_time(ending{device="e1"}[2m])',
+  // Windows over many segment blocks of a 1-second gauge: whole blocks count by their summaries.
+  'sum_over_time(fine_gauge[1h])',
+  'count_over_time(fine_gauge[45m])',
+  'avg_over_time(fine_gauge[90m])',
+  'min_over_time(fine_gauge[50m])',
+  'max_over_time(fine_gauge[2h])',
+  'last_over_time(fine_gauge[40m])',
+  'present_over_time(fine_gauge[1h])',
+  `sum_over_time(fine_gauge[1h] @ ${T75})`,
+  'avg_over_time(fine_gauge{device="f1"}[1h] offset 10m)',
+  'sum by (device) (count_over_time(fine_gauge[30m]) > 1700)',
   // Subqueries.
   'rate(requests_total[5m:30s])',
   'max_over_time(rate(requests_total[5m])[30m:1m])',

@@ -1,8 +1,8 @@
 // The data the differential test writes into Prometheus and the sidecar alike: two hours of a small
 // fleet (gauges, counters with resets, a classic histogram, an info metric to join on) plus series
 // made for edge cases — a gap longer than the 5-minute lookback, staleness markers, a series that
-// just stops, NaN values, late (out-of-order) samples, a single sample, and two metrics that differ
-// only in name. Deterministic from the seed.
+// just stops, NaN values, late (out-of-order) samples, a single sample, two metrics that differ
+// only in name, and a gauge sampled every second. Deterministic from the seed.
 import { WriteSeries } from './remote-write';
 
 export const T0_MS = 1_704_067_200_000; // 2024-01-01T00:00:00Z
@@ -184,6 +184,18 @@ export function generateDataset(seed: number): Dataset {
     every(20_000, (t, k) => signal.add(t, k % 50 === 0 ? 0 : round2(3 * Math.sin(k / (7 + d)) + (rnd() - 0.5) * 0.5)));
     initial.push(signal);
   });
+
+  // One sample a second: ten of the sidecar's segment blocks per series, so that long windows hold
+  // whole blocks the sidecar takes by their summaries. f2's NaN values and staleness marker keep
+  // their blocks decoded.
+  for (const device of ['f1', 'f2']) {
+    const fine = new SeriesBuilder({ __name__: 'fine_gauge', device });
+    every(1_000, (t, k) => {
+      if (device === 'f2' && k === 2_500) fine.addStaleMarker(t);
+      else fine.add(t, device === 'f2' && k % 1_000 === 777 ? NaN : round2(20 + 5 * Math.sin(k / 600) + rnd()));
+    });
+    initial.push(fine);
+  }
 
   return { initial: initial.map((b) => b.build()), late: late.map((b) => b.build()) };
 }

@@ -19,6 +19,8 @@ const RANGES = [
   { start: sec(20 * MIN), end: sec(75 * MIN), step: '137' },
   { start: sec(59 * MIN), end: sec(62 * MIN), step: '15s' },
 ];
+/** Steps longer than a segment block: whole blocks lie between the windows' edges. */
+const COARSE_RANGE = { start: sec(5 * MIN), end: sec(125 * MIN), step: '30m' };
 
 interface Evaluation {
   path: '/api/v1/query' | '/api/v1/query_range';
@@ -26,8 +28,8 @@ interface Evaluation {
 }
 
 /**
- * Each query runs at two instants and over two ranges, picked by its position to spread coverage;
- * an instant-only entry runs at every instant instead.
+ * Each query runs at two instants and over three ranges, two picked by its position to spread
+ * coverage; an instant-only entry runs at every instant instead.
  */
 function evaluations(entry: CorpusEntry, i: number): Evaluation[] {
   if (typeof entry !== 'string') return INSTANTS.map((time) => ({ path: '/api/v1/query', params: { query: entry.query, time } }));
@@ -37,10 +39,20 @@ function evaluations(entry: CorpusEntry, i: number): Evaluation[] {
     { path: '/api/v1/query', params: { query, time: INSTANTS[(i + 2) % INSTANTS.length] } },
     { path: '/api/v1/query_range', params: { query, ...RANGES[0] } },
     { path: '/api/v1/query_range', params: { query, ...RANGES[1 + (i % 2)] } },
+    { path: '/api/v1/query_range', params: { query, ...COARSE_RANGE } },
   ];
 }
 
 const TOKENS = { read: 'promql-read', write: 'promql-write' };
+
+/** Polls `done` until it holds, for at most 30 seconds. */
+async function waitFor(done: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const SIDECAR_HEADERS = { Authorization: `Bearer ${TOKENS.read}` };
 
 /** GET for even evaluations, form-encoded POST for odd ones, as Grafana may use either. */
@@ -62,9 +74,12 @@ describe(`PromQL answers agree with Prometheus 2.42 (SEED=${seed})`, () => {
   let sidecar: SidecarTarget;
 
   beforeAll(async () => {
-    [prometheus, sidecar] = await Promise.all([startPrometheus(), startSidecarProcess(TOKENS)]);
+    // A small head: the first write is flushed into segments (blocks of 720 samples), the late
+    // samples stay in the head over them, so queries read both and block summaries are used.
+    [prometheus, sidecar] = await Promise.all([startPrometheus(), startSidecarProcess(TOKENS, ['--head-max-samples', '1000'])]);
     const data = generateDataset(seed);
     await Promise.all([remoteWrite(prometheus.baseUrl, data.initial), sidecar.write(data.initial)]);
+    await waitFor(async () => (await sidecar.metric('sensorstore_head_samples')) === 0 && (await sidecar.metric('sensorstore_segments')) > 0, 'the first write flushed to segments');
     await Promise.all([remoteWrite(prometheus.baseUrl, data.late), sidecar.write(data.late)]);
   });
 

@@ -38,9 +38,12 @@ import {
   MetadataRequest,
   METRIC_NAME_LABEL,
   RejectReason,
+  SampleSummary,
   SelectRequest,
   SeriesSamples,
   StorageEngine,
+  SummarizedSelectRequest,
+  SummarizedSeries,
   WriteBatch,
   WriteResult,
 } from './model/types';
@@ -48,9 +51,9 @@ import { columnsProblem, rangeProblem, sampleProblem } from './model/validate';
 import { AggregateEvaluator } from './query/aggregate';
 import { Bucketing } from './query/bucketing';
 import { assertPointsWithin, assertSeriesWithin } from './query/limits';
-import { latestOf, readParts, ReadSources, SeriesRange } from './read';
+import { latestOf, readParts, ReadSources, SeriesRange, uncutBy } from './read';
 import { mergeRuns } from './query/runs';
-import { SampleRun } from './query/parts';
+import { isSampleRun, SampleRun } from './query/parts';
 import { recoverHead } from './recovery';
 import { loadManifest, removeTempFiles } from './startup';
 import { SeriesRegistry } from './registry';
@@ -398,6 +401,36 @@ export class Engine implements StorageEngine {
     return out;
   }
 
+  async selectSummarized(req: SummarizedSelectRequest): Promise<SummarizedSeries[]> {
+    this.assertOpen();
+    checkRange(req.start, req.end);
+    const ranges = this.selectRanges(req.matchers, req.start, req.end, req.maxSeries);
+    const out: SummarizedSeries[] = [];
+    let points = 0;
+    await this.withSources((sources) =>
+      readParts(sources, ranges, uncutBy(req.cuts), (range, parts) => {
+        if (parts.length === 0) return;
+        const summaries: SampleSummary[] = [];
+        const runs: SampleRun[] = [];
+        for (const part of parts) {
+          if (isSampleRun(part)) {
+            runs.push(part);
+            continue;
+          }
+          const { minT, maxT, count, min, max, sum, last } = part;
+          summaries.push({ minT, maxT, count, min, max, sum, last });
+          points += count;
+        }
+        // Copied out of the reader's scratch arrays: the answer outlives the read.
+        const { timestamps, values } = mergeRuns(runs);
+        points += timestamps.length;
+        assertPointsWithin(points, req.maxPoints);
+        out.push({ labels: this.registry.labels(range.id), timestamps, values, summaries });
+      }),
+    );
+    return out;
+  }
+
   async aggregate(req: AggregateRequest): Promise<BucketSeries[]> {
     this.assertOpen();
     const bucketing = Bucketing.create({ start: req.start, end: req.end, step: req.step, timeZone: req.timeZone });
@@ -412,7 +445,7 @@ export class Engine implements StorageEngine {
           if (prev) befores.set(r.id, prev.v);
         }
       }
-      await readParts(sources, ranges, bucketing, (range, parts) => evaluator.add(this.registry.labels(range.id), parts, befores.get(range.id)));
+      await readParts(sources, ranges, (minT, maxT) => bucketing.spanIndex(minT, maxT) >= 0, (range, parts) => evaluator.add(this.registry.labels(range.id), parts, befores.get(range.id)));
     });
     return evaluator.result();
   }

@@ -2,17 +2,17 @@
 // first), newer sources winning on an equal timestamp.
 //
 // Sources whose data for a series do not overlap in time are simply laid end to end — the common
-// case, since flushes and compaction partition by time — and then a segment block that lies inside
-// one bucket can stand for itself by its summary without being read. Only when sources overlap
-// (late samples, overwrites) are they decoded and merged. Block reads of many series are batched,
-// so the segment reader coalesces them into few large reads.
+// case, since flushes and compaction partition by time — and then a segment block the caller can
+// use whole (one that lies inside one bucket, or between two window edges) can stand for itself by
+// its summary without being read. Only when sources overlap (late samples, overwrites) are they
+// decoded and merged. Block reads of many series are batched, so the segment reader coalesces them
+// into few large reads.
 
 import { Memtable } from './head/memtable';
 import { Part, SampleRun } from './query/parts';
 import { lowerBound, mergeRuns, sliceRun } from './query/runs';
 import { LiveSegment } from './segments';
 import { BlockRef } from './segment/reader';
-import { Bucketing } from './query/bucketing';
 
 export interface ReadSources {
   /** Ascending seq. */
@@ -27,6 +27,30 @@ export interface SeriesRange {
   /** [start, end): `start` already raised to the series' retention watermark. */
   start: number;
   end: number;
+}
+
+/**
+ * Whether the caller can take the block with samples [minT, maxT] by its summary (it lies inside one
+ * bucket, or no window edge falls inside it).
+ */
+export type Summarizable = (minT: number, maxT: number) => boolean;
+
+/**
+ * Accepts the blocks no cut falls inside: with the first cut after minT past maxT, every window
+ * whose edges are among the cuts holds all of the block or none of it.
+ */
+export function uncutBy(cuts: ArrayLike<number>): Summarizable {
+  const sorted = Float64Array.from(cuts).sort();
+  return (minT, maxT) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] <= minT) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === sorted.length || sorted[lo] > maxT;
+  };
 }
 
 /** How many series are planned and read together: bounds the decoded samples held at once. */
@@ -59,19 +83,19 @@ interface Pending {
 }
 
 /**
- * Calls `each` with the parts of every series, in the order of `ranges`. With `bucketing`, blocks
- * that lie wholly inside one bucket (and hold no NaN) are passed as summaries; without, every part is
- * a sample run.
+ * Calls `each` with the parts of every series, in the order of `ranges`. With `summarizable`, blocks
+ * it accepts that lie inside the range, hold no NaN and overlap no other source are passed as
+ * summaries; without, every part is a sample run.
  */
 export async function readParts(
   sources: ReadSources,
   ranges: readonly SeriesRange[],
-  bucketing: Bucketing | undefined,
+  summarizable: Summarizable | undefined,
   each: (range: SeriesRange, parts: Part[]) => void,
 ): Promise<void> {
   const scratch = new Scratch();
   for (let from = 0; from < ranges.length; from += BATCH_SERIES) {
-    const batch = ranges.slice(from, from + BATCH_SERIES).map((r) => plan(sources, r, bucketing));
+    const batch = ranges.slice(from, from + BATCH_SERIES).map((r) => plan(sources, r, summarizable));
     const payloads = await fetchBlocks(batch);
     for (const p of batch) each(p.range, assemble(p, payloads, scratch));
   }
@@ -94,7 +118,7 @@ class Scratch {
   }
 }
 
-function plan(sources: ReadSources, range: SeriesRange, bucketing: Bucketing | undefined): Pending {
+function plan(sources: ReadSources, range: SeriesRange, summarizable: Summarizable | undefined): Pending {
   const found: Source[] = [];
   const { id, start, end } = range;
   for (const seg of sources.segments) {
@@ -122,7 +146,7 @@ function plan(sources: ReadSources, range: SeriesRange, bucketing: Bucketing | u
     meta.blocks.forEach((b, block) => {
       if (b.maxT < start || b.minT >= end) return;
       const inside = b.minT >= start && b.maxT < end;
-      if (disjoint && bucketing && inside && b.nanCount === 0 && bucketing.spanIndex(b.minT, b.maxT) >= 0) {
+      if (disjoint && summarizable && inside && b.nanCount === 0 && summarizable(b.minT, b.maxT)) {
         wanted.push({ ref: { series: src.local, block }, slot: -1, summary: b });
       } else {
         wanted.push({ ref: { series: src.local, block }, slot: 0 });

@@ -1,16 +1,19 @@
 // Evaluates a PromQL syntax tree on the StorageEngine over a grid of evaluation times, with
 // Prometheus 2.x semantics: 5-minute lookback for instant vectors, staleness markers end a series,
 // closed [t - range, t] windows, `offset` and `@` pinning a selector's time, subqueries evaluated on
-// their own step-aligned grid. Only `select` is used: every selector is one select over the span
-// all steps need, and per-step work runs on the returned Float64Arrays.
+// their own step-aligned grid. Every selector is one engine read over the span all steps need, and
+// per-step work runs on the returned Float64Arrays. Functions of counts, sums, extremes and last
+// values read with `selectSummarized` where the engine offers it, so blocks no window edge cuts are
+// taken by their summaries, undecoded (summary-windows.ts).
 
-import { Matcher, SeriesSamples, StorageEngine } from '../engine/model/types';
+import { LabelSet, Matcher, SeriesSamples, StorageEngine, SummarizedSeries } from '../engine/model/types';
 import { aggregate } from './aggregate';
 import { AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, unwrapParens, VectorSelector } from './ast';
 import { scalarScalar, vectorScalar, vectorVector } from './binary';
 import { QueryTimeoutError, TooManySamplesError } from './errors';
 import { absentLabels, callInstantFunction } from './instant-functions';
-import { Window, WINDOW_FUNCTIONS } from './range-functions';
+import { Window, WindowFunction, WINDOW_FUNCTIONS } from './range-functions';
+import { evaluateSummarized, SUMMARY_FUNCTIONS, SummaryWindows, windowCuts, worthSummarizing } from './summary-windows';
 import { dropMetricName, duplicateLabelsetError, Grid, gridTime, isStaleMarker, labelsKey, RawSeries, relabel, StepSeries, Value, withoutStaleMarkers } from './values';
 
 export interface EvaluatorOptions {
@@ -43,6 +46,7 @@ interface RangeData {
 
 export class Evaluator {
   private readonly selects = new Map<string, Promise<SeriesSamples[]>>();
+  private readonly summarizedSelects = new Map<string, Promise<SummarizedSeries[]>>();
 
   constructor(private readonly opts: EvaluatorOptions) {}
 
@@ -226,8 +230,8 @@ export class Evaluator {
     return callInstantFunction(name, args, e.args, { grid, maxSamples: this.opts.maxSamples });
   }
 
-  /** Functions of a range vector: one window per step and series, two cursors walking the samples. */
-  private async rangeFunction(e: Call, grid: Grid, fn: (w: Window) => number | undefined): Promise<Value> {
+  /** Functions of a range vector: one window per step and series. */
+  private async rangeFunction(e: Call, grid: Grid, fn: WindowFunction): Promise<Value> {
     const name = e.func.name;
     const matrixIndex = e.func.argTypes.indexOf('matrix');
     const arg = unwrapParens(e.args[matrixIndex]) as MatrixSelector | SubqueryExpr;
@@ -237,29 +241,17 @@ export class Evaluator {
       const p = await this.eval(paramExpr, grid);
       if (p.type === 'scalar') param = p.values;
     }
-    const { series, refs, rangeMs, mayHoldStaleMarkers } = await this.rangeData(arg, grid);
-    const { count } = grid;
-    if (series.length * count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, name);
-    // A window pinned by `@` is the same at every step: compute it once (unless the function reads
-    // the evaluation time or a per-step parameter).
-    const pinned = refs[0] === refs[count - 1] && !param && name !== 'predict_linear';
-    const steps = pinned ? 1 : count;
-    const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, evalMs: 0, param: NaN };
+    const { results, steps } = (await this.windowsFromSummaries(name, arg, grid, fn)) ?? (await this.windowsFromSamples(name, arg, grid, param, fn));
     const out: StepSeries[] = [];
-    const windows: WindowRun = { refs, rangeMs, steps, grid, param, fn, w };
-    for (const raw of series) {
-      this.checkDeadline(name);
-      // Staleness markers are found as the windows' ends pass them, with no separate scan of every
-      // sample; a series that holds one is evaluated again without its markers.
-      const result = runWindows(raw, mayHoldStaleMarkers, windows) ?? runWindows({ labels: raw.labels, ...withoutStaleMarkers(raw.timestamps, raw.values) }, false, windows)!;
+    for (const result of results) {
       if (!result.present.includes(1)) continue;
-      if (pinned) {
+      if (steps === 1) {
         result.values.fill(result.values[0]);
         result.present.fill(1);
       }
-      out.push({ labels: name === 'last_over_time' ? raw.labels : dropMetricName(raw.labels), values: result.values, present: result.present });
+      out.push({ labels: name === 'last_over_time' ? result.labels : dropMetricName(result.labels), values: result.values, present: result.present });
     }
-    if (name === 'absent_over_time') return { type: 'vector', series: absentOverTime(out, arg, count) };
+    if (name === 'absent_over_time') return { type: 'vector', series: absentOverTime(out, arg, grid.count) };
     const keys = new Set<string>();
     for (const s of out) {
       const key = labelsKey(s.labels);
@@ -268,6 +260,91 @@ export class Evaluator {
     }
     return { type: 'vector', series: out };
   }
+
+  /** Windows over the samples themselves, two cursors walking each series once. */
+  private async windowsFromSamples(name: string, arg: MatrixSelector | SubqueryExpr, grid: Grid, param: Float64Array | undefined, fn: WindowFunction): Promise<WindowResults> {
+    const { series, refs, rangeMs, mayHoldStaleMarkers } = await this.rangeData(arg, grid);
+    if (series.length * grid.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, name);
+    const steps = stepsToCompute(refs, grid.count, name, param);
+    const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, evalMs: 0, param: NaN };
+    const windows: WindowRun = { refs, rangeMs, steps, grid, param, fn, w };
+    const results: WindowResult[] = [];
+    for (const raw of series) {
+      this.checkDeadline(name);
+      results.push({ labels: raw.labels, ...runMarkedWindows(raw, mayHoldStaleMarkers, windows) });
+    }
+    return { results, steps };
+  }
+
+  /**
+   * Windows of a plain range selector under a function of counts, sums, extremes or last values,
+   * taken from summaries where whole blocks lie inside a window (summary-windows.ts). Undefined when
+   * the engine has no summaries to give or a series needs its samples after all.
+   */
+  private async windowsFromSummaries(name: string, arg: MatrixSelector | SubqueryExpr, grid: Grid, fn: WindowFunction): Promise<WindowResults | undefined> {
+    const engine = this.opts.engine;
+    if (!SUMMARY_FUNCTIONS.has(name) || arg.kind !== 'matrixSelector' || !engine.selectSummarized) return undefined;
+    const refs = this.refs(grid, arg.selector.offsetMs, arg.selector.at);
+    const steps = stepsToCompute(refs, grid.count, name, undefined);
+    const series = await this.selectSummarized(arg.selector.matchers, refs, arg.rangeMs, steps);
+    if (series.length * grid.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, name);
+    const summaryWindows: SummaryWindows = { name, refs, rangeMs: arg.rangeMs, steps, count: grid.count };
+    const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs: arg.rangeMs, evalMs: 0, param: NaN };
+    const plain: WindowRun = { refs, rangeMs: arg.rangeMs, steps, grid, param: undefined, fn, w };
+    const results: WindowResult[] = [];
+    for (const s of series) {
+      this.checkDeadline(name);
+      const result = worthSummarizing(s, summaryWindows) ? evaluateSummarized(s, summaryWindows) : runMarkedWindows(s, true, plain);
+      if (!result) return undefined;
+      results.push({ labels: s.labels, ...result });
+    }
+    return { results, steps };
+  }
+
+  /** The samples and block summaries of [refs[0] - rangeMs, refs[steps - 1]], cut at every window's edges. */
+  private async selectSummarized(matchers: readonly Matcher[], refs: Float64Array, rangeMs: number, steps: number): Promise<SummarizedSeries[]> {
+    const startMs = refs[0] - rangeMs;
+    const endMs = refs[steps - 1];
+    // The windows are evenly spaced, so their first and last end and their number name the cuts.
+    const key = JSON.stringify([matchers, startMs, endMs, rangeMs, steps]);
+    let p = this.summarizedSelects.get(key);
+    if (!p) {
+      const cuts = windowCuts(refs.subarray(0, steps), rangeMs);
+      p = this.opts.engine.selectSummarized!({ matchers, start: startMs, end: endMs + 1, cuts, maxSeries: this.opts.maxSeries, maxPoints: this.opts.maxSamples });
+      this.summarizedSelects.set(key, p);
+    }
+    const out = await p;
+    this.checkDeadline('series selection');
+    return out;
+  }
+}
+
+interface WindowResult {
+  labels: LabelSet;
+  values: Float64Array;
+  present: Uint8Array;
+}
+
+interface WindowResults {
+  results: WindowResult[];
+  /** How many steps were computed: 1 when a pinned window is the same at every step. */
+  steps: number;
+}
+
+/**
+ * A window pinned by `@` is the same at every step: computed once, unless the function reads the
+ * evaluation time or a per-step parameter.
+ */
+function stepsToCompute(refs: Float64Array, count: number, name: string, param: Float64Array | undefined): number {
+  return refs[0] === refs[count - 1] && !param && name !== 'predict_linear' ? 1 : count;
+}
+
+/**
+ * Staleness markers are found as the windows' ends pass them, with no separate scan of every sample;
+ * a series that holds one is evaluated again without its markers.
+ */
+function runMarkedWindows(raw: RawSeries, mayHoldStaleMarkers: boolean, run: WindowRun): { values: Float64Array; present: Uint8Array } {
+  return runWindows(raw, mayHoldStaleMarkers, run) ?? runWindows({ labels: raw.labels, ...withoutStaleMarkers(raw.timestamps, raw.values) }, false, run)!;
 }
 
 interface WindowRun {
@@ -277,7 +354,7 @@ interface WindowRun {
   steps: number;
   grid: Grid;
   param: Float64Array | undefined;
-  fn: (w: Window) => number | undefined;
+  fn: WindowFunction;
   w: Window;
 }
 

@@ -101,6 +101,41 @@ export interface SeriesSamples {
   values: Float64Array;
 }
 
+/**
+ * A select for a caller that evaluates functions over time windows (PromQL's `sum_over_time` and
+ * kin): a segment block that lies between two neighbouring `cuts` is handed over by its summary
+ * rather than decoded, when it holds no NaN, lies inside [start, end) and no other source overlaps it.
+ * A window [a, b] (both ends inclusive) has the cuts a and b + 1; a block [minT, maxT] is cut when
+ * some cut c has minT < c <= maxT, and then always comes as samples. Limits count summarized
+ * samples as select counts them, so the answer's size does not decide whether a query is refused.
+ */
+export interface SummarizedSelectRequest extends SelectRequest {
+  /** Instants where the caller's windows begin or end; any order. */
+  cuts: Float64Array;
+}
+
+/** Samples [minT, maxT] of one series told by their count, extremes, sum and last value. */
+export interface SampleSummary {
+  minT: number;
+  maxT: number;
+  count: number;
+  min: number;
+  max: number;
+  /** Compensated sum: within rounding of the exact sum, not necessarily the time-ordered one. */
+  sum: number;
+  /** The value at maxT. */
+  last: number;
+}
+
+/**
+ * One series of a summarized select: every sample in range lies either in `timestamps`/`values`
+ * (time-ordered, NaN as stored) or in exactly one summary (time-ordered, none holding a NaN). No
+ * decoded sample lies within a summary's [minT, maxT].
+ */
+export interface SummarizedSeries extends SeriesSamples {
+  summaries: SampleSummary[];
+}
+
 export type Aggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
 
 /** How the series of one group combine in each bucket (see AggregateRequest.groupBy). */
@@ -236,6 +271,8 @@ export interface StorageEngine {
   /** Like write; rejections and refs are indexed by series. */
   writeColumns(batch: ColumnarBatch): Promise<WriteResult>;
   select(req: SelectRequest): Promise<SeriesSamples[]>;
+  /** Engines that keep block summaries offer this; callers fall back to `select` without it. */
+  selectSummarized?(req: SummarizedSelectRequest): Promise<SummarizedSeries[]>;
   aggregate(req: AggregateRequest): Promise<BucketSeries[]>;
   latest(req: LatestRequest): Promise<LatestSample[]>;
   /** Sorted label names of the matching series, `__name__` included. */
