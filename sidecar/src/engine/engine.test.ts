@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { Engine } from './engine';
 import { FaultFileIO } from './fs/fault-io';
 import { NodeFileIO } from './fs/node-io';
-import { CorruptionError, DiskFullError, EngineFailedError } from './model/errors';
+import { CorruptionError, DiskFullError, EngineFailedError, InvalidOptionError } from './model/errors';
 import { EngineOptions } from './model/options';
 import { EngineLogger } from './model/types';
 import { WAL_HEADER_BYTES, walPath } from './wal/files';
@@ -141,6 +141,24 @@ describe('Engine', () => {
     ]);
     await expect(e.writeColumns({ series: [{ labels: { __name__: 'm' } }], offsets: [0, 3], timestamps: [T], values: [1] })).rejects.toThrow(/malformed/);
     await e.close();
+  });
+
+  it.each<[string, Partial<EngineOptions>]>([
+    ['durability.intervalMs', { durability: { mode: 'interval', intervalMs: 0 } }],
+    ['durability.mode', { durability: { mode: 'sometimes' } as unknown as EngineOptions['durability'] }],
+    ['headMaxSamples', { headMaxSamples: -5 }],
+    ['walSegmentBytes', { walSegmentBytes: 1.5 }],
+    ['idleFlushMs', { idleFlushMs: Number.NaN }],
+    ['retention.maxAgeMs', { retention: { maxAgeMs: 0 } }],
+    ['retention.maxBytes', { retention: { maxBytes: -1 } }],
+    ['retention.rules[1].maxAgeMs', { retention: { rules: [{ metric: 'a*', maxAgeMs: 1 }, { metric: 'b*', maxAgeMs: -1 }] } }],
+  ])('refuses the option %s out of range with an InvalidOptionError, touching no file', async (option, bad) => {
+    const fresh = join(dir, 'never-created');
+    const err = await Engine.open({ dataDir: fresh, ...bad }).catch((x) => x);
+    expect(err).toBeInstanceOf(InvalidOptionError);
+    expect(err).toMatchObject({ code: 'INVALID_OPTION', option });
+    expect(err.message).toContain(option);
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('refuses a second process on the same directory', async () => {

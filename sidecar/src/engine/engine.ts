@@ -25,7 +25,7 @@ import { acquireLock } from './lock';
 import { Manifest, ManifestSegment, writeManifest } from './manifest/manifest';
 import { CardinalityLimitError, EngineClosedError, EngineError, InvalidQueryError, InvalidSeriesError } from './model/errors';
 import { normalizeLabels } from './model/labels';
-import { Durability, EngineOptions } from './model/options';
+import { Durability, EngineOptions, validateOptions } from './model/options';
 import {
   AggregateRequest,
   BucketSeries,
@@ -130,8 +130,8 @@ export class Engine implements StorageEngine {
       partitionMs: options.partitionMs ?? DEFAULTS.partitionMs,
       maxSeries: options.maxSeries ?? DEFAULTS.maxSeries,
     };
+    validateOptions(options);
     const durability: Durability = options.durability ?? { mode: 'fsync' };
-    validateDurability(durability);
     const now = options.now ?? Date.now;
     const retention = new Retention(options.retention ?? {}, now);
     try {
@@ -802,12 +802,6 @@ function newResult(entries: number): WriteResult {
 function checkRange(start: number, end: number): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) throw new InvalidQueryError('start and end must be integers of ms');
   if (end <= start) throw new InvalidQueryError(`end (${end}) must be after start (${start})`);
-}
-
-function validateDurability(d: Durability): void {
-  if (d.mode === 'interval' && !(Number.isSafeInteger(d.intervalMs) && d.intervalMs > 0)) {
-    throw new InvalidQueryError(`durability interval must be a positive integer of ms, got ${d.intervalMs}`);
-  }
 }
 
 function minOf(a: ArrayLike<number>, from: number, to: number): number {

@@ -1,28 +1,22 @@
-// Every series the engine knows, by dense id: labels, their sort order, and the latest sample.
+// Every series the engine knows, by dense id: its labels and its latest sample.
 //
 // Ids are handed out in creation order and never reused within a process, so a ref an ingest
 // parser cached stays meaningful; they are not persisted (WAL files, snapshots and segments carry
 // labels). The latest non-NaN sample per series answers "last reading of every device" without
 // touching samples.
 
-import { seriesKey, sortedLabelPairs } from './model/labels';
+import { seriesKey } from './model/labels';
 import { LabelSet } from './model/types';
 
 export class SeriesRegistry {
   private readonly idsByKey = new Map<string, number>();
   private readonly labelSets: Array<LabelSet | undefined> = [];
-  private readonly pairLists: Array<Array<[string, string]>> = [];
   latestT = new Float64Array(1024).fill(-Infinity);
   latestV = new Float64Array(1024);
   private live = 0;
 
   get size(): number {
     return this.live;
-  }
-
-  /** Ids ever handed out (an upper bound for arrays indexed by id). */
-  get capacity(): number {
-    return this.labelSets.length;
   }
 
   has(id: number): boolean {
@@ -48,7 +42,6 @@ export class SeriesRegistry {
     const id = this.labelSets.length;
     this.idsByKey.set(key, id);
     this.labelSets.push(labels);
-    this.pairLists.push(sortedLabelPairs(labels));
     this.live++;
     if (id >= this.latestT.length) this.growLatest();
     return id;
@@ -62,18 +55,6 @@ export class SeriesRegistry {
     this.live--;
     this.latestT[id] = -Infinity;
   }
-
-  /** Orders ids as compareLabelSets orders their labels. */
-  compare = (a: number, b: number): number => {
-    const pa = this.pairLists[a];
-    const pb = this.pairLists[b];
-    const n = Math.min(pa.length, pb.length);
-    for (let i = 0; i < n; i++) {
-      if (pa[i][0] !== pb[i][0]) return pa[i][0] < pb[i][0] ? -1 : 1;
-      if (pa[i][1] !== pb[i][1]) return pa[i][1] < pb[i][1] ? -1 : 1;
-    }
-    return pa.length - pb.length;
-  };
 
   /**
    * Keeps the latest non-NaN sample of a series (ties: the later write wins). A NaN written over the

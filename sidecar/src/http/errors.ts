@@ -58,6 +58,8 @@ const ENGINE_CODES: Record<EngineErrorCode, HttpErrorCode> = {
   INVALID_SERIES: 'INVALID_REQUEST',
   INVALID_SAMPLE: 'INVALID_REQUEST',
   INVALID_QUERY: 'INVALID_QUERY',
+  // Raised only when the engine is opened with bad options, never by a request.
+  INVALID_OPTION: 'INTERNAL',
   QUERY_LIMIT: 'QUERY_LIMIT',
   CARDINALITY_LIMIT: 'CARDINALITY_LIMIT',
   DISK_FULL: 'DISK_FULL',

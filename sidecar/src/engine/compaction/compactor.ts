@@ -31,7 +31,7 @@ const MIN_LEVEL0 = 2;
  * Merge right after a flush once this many level-0 segments wait: under sustained ingest it bounds
  * the segments a query or a restart must open, at the price of rewriting the newest partition.
  */
-export const MAX_LEVEL0 = 4;
+const MAX_LEVEL0 = 4;
 /** A level-1 segment is rewritten alone once this share of its samples has expired. */
 const REWRITE_EXPIRED_SHARE = 0.1;
 /** Yield to the event loop after this much uninterrupted work. */

@@ -13,7 +13,7 @@ import { ByteWriter } from './bytes';
 
 export const FRAME_HEADER_BYTES = 16;
 /** Frames larger than this are treated as damage: no writer produces them. */
-export const MAX_FRAME_PAYLOAD_BYTES = 1 << 30;
+const MAX_FRAME_PAYLOAD_BYTES = 1 << 30;
 
 export function crc32(data: Uint8Array, seed?: number): number {
   return CRC32.buf(data, seed) >>> 0;
@@ -93,7 +93,7 @@ export function findNextFrame(buf: Uint8Array, from: number): number {
 const ZEROS = new Uint8Array(64 * 1024);
 
 /** Whether buf[pos..] is all zero bytes (compared a chunk at a time: preallocated files are large). */
-export function allZero(buf: Uint8Array, pos: number): boolean {
+function allZero(buf: Uint8Array, pos: number): boolean {
   for (let i = pos; i < buf.length; i += ZEROS.length) {
     const n = Math.min(ZEROS.length, buf.length - i);
     if (Buffer.compare(buf.subarray(i, i + n), ZEROS.subarray(0, n)) !== 0) return false;

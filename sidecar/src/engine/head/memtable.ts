@@ -71,7 +71,7 @@ export class SeriesBuffer {
  * Sorted, unique copy of the first `n` samples, of which [0, sortedPrefix) are already sorted and
  * unique. The unsorted tail is sorted stably; on equal timestamps the later arrival wins.
  */
-export function sortUnique(T: Float64Array, V: Float64Array, n: number, sortedPrefix: number): { timestamps: Float64Array; values: Float64Array } {
+function sortUnique(T: Float64Array, V: Float64Array, n: number, sortedPrefix: number): { timestamps: Float64Array; values: Float64Array } {
   const tailLength = n - sortedPrefix;
   const order = new Uint32Array(tailLength);
   for (let i = 0; i < tailLength; i++) order[i] = sortedPrefix + i;

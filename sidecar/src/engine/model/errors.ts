@@ -5,6 +5,7 @@ export type EngineErrorCode =
   | 'INVALID_SERIES'
   | 'INVALID_SAMPLE'
   | 'INVALID_QUERY'
+  | 'INVALID_OPTION'
   | 'QUERY_LIMIT'
   | 'CARDINALITY_LIMIT'
   | 'DISK_FULL'
@@ -39,6 +40,17 @@ export class InvalidQueryError extends EngineError {
   constructor(message: string) {
     super('INVALID_QUERY', message);
     this.name = 'InvalidQueryError';
+  }
+}
+
+/** An engine option is out of range: Engine.open refuses it before touching any file. */
+export class InvalidOptionError extends EngineError {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super('INVALID_OPTION', `engine option ${option}: ${message}`);
+    this.name = 'InvalidOptionError';
   }
 }
 

@@ -2,6 +2,7 @@
 
 import { EngineLogger, EngineObserver } from './types';
 import { FileIO } from '../fs/io';
+import { InvalidOptionError } from './errors';
 
 /**
  * When a write is acknowledged:
@@ -64,4 +65,32 @@ export interface EngineOptions {
   observer?: EngineObserver;
   /** The clock for retention; tests pass a fixed one. */
   now?: () => number;
+}
+
+const POSITIVE = ['walSegmentBytes', 'headMaxSamples', 'partitionMs', 'maxSeries'] as const;
+const NON_NEGATIVE = ['snapshotIntervalMs', 'compactionIntervalMs', 'idleFlushMs', 'blockCacheBytes'] as const;
+
+/** InvalidOptionError naming the first option that is out of range. */
+export function validateOptions(o: EngineOptions): void {
+  if (typeof o.dataDir !== 'string' || o.dataDir === '') throw new InvalidOptionError('dataDir', 'must be a non-empty path');
+  for (const key of POSITIVE) integer(key, o[key], 1);
+  for (const key of NON_NEGATIVE) integer(key, o[key], 0);
+  const d = o.durability;
+  if (d !== undefined) {
+    if (!['fsync', 'interval', 'none'].includes(d.mode)) throw new InvalidOptionError('durability.mode', `must be fsync, interval or none, got ${JSON.stringify(d.mode)}`);
+    if (d.mode === 'interval') integer('durability.intervalMs', d.intervalMs, 1, true);
+  }
+  const r = o.retention;
+  if (r === undefined) return;
+  integer('retention.maxAgeMs', r.maxAgeMs, 1);
+  integer('retention.maxBytes', r.maxBytes, 1);
+  (r.rules ?? []).forEach((rule, i) => {
+    if (typeof rule.metric !== 'string' || rule.metric === '') throw new InvalidOptionError(`retention.rules[${i}].metric`, 'must be a non-empty glob');
+    integer(`retention.rules[${i}].maxAgeMs`, rule.maxAgeMs, 1, true);
+  });
+}
+
+function integer(option: string, value: number | undefined, min: number, required = false): void {
+  if (value === undefined && !required) return;
+  if (!Number.isSafeInteger(value) || value! < min) throw new InvalidOptionError(option, `must be an integer of at least ${min}, got ${value}`);
 }

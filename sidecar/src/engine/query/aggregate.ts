@@ -52,7 +52,7 @@ export class AggregateEvaluator {
 
   /**
    * Adds one series: its parts in [start, end) in time order, and with fill `previous` its latest
-   * non-NaN value before start (latestSample(parts before start)). With groupBy, add series in label
+   * non-NaN value before start (the engine finds it with latestOf). With groupBy, add series in label
    * order so that group sums are taken in the specification's order.
    */
   add(labels: LabelSet, parts: readonly Part[], before?: number): void {

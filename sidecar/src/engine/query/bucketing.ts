@@ -13,7 +13,7 @@ import { InvalidQueryError, QueryLimitError } from '../model/errors';
 import { DAY_MS, DAY_WINDOW_MS, MAX_LOCAL_MS, MIN_LOCAL_MS, ZoneClock } from './time-zone';
 
 /** The most buckets one query may hold, whatever its maxPoints, so a table always fits in memory. */
-export const MAX_BUCKETS = 10_000_000;
+const MAX_BUCKETS = 10_000_000;
 
 export interface BucketSpec {
   start: number;

@@ -22,7 +22,6 @@ import {
 import { MemoryEngine } from '../testing/memory-engine';
 import { AggregateEvaluator } from './aggregate';
 import { Bucketing } from './bucketing';
-import { latestSample } from './latest';
 import { assertPointsWithin, assertSeriesWithin } from './limits';
 import { Part, SampleRun, SummaryPart, wholeRun } from './parts';
 import { Samples, mergeRuns, sliceRun } from './runs';
@@ -178,10 +177,20 @@ function aggregate(r: Random, w: World, req: AggregateRequest): BucketSeries[] {
   const bucketing = Bucketing.create(req);
   const evaluator = new AggregateEvaluator(bucketing, req);
   for (const id of selected(w, req.matchers, req.start, req.end, req.maxSeries)) {
-    const before = req.fill === 'previous' ? latestSample([wholeRun(w.merged[id].timestamps, w.merged[id].values)], -Infinity, req.start)?.v : undefined;
+    const before = req.fill === 'previous' ? latestIn(w.merged[id], -Infinity, req.start)?.v : undefined;
     evaluator.add(w.labels[id], partsOf(r, w, id, bucketing), before);
   }
   return evaluator.result();
+}
+
+/** The latest non-NaN sample with start <= t < end, by a backwards scan of the merged series. */
+function latestIn(merged: { timestamps: ArrayLike<number>; values: ArrayLike<number> }, start: number, end: number): { t: number; v: number } | undefined {
+  for (let i = merged.timestamps.length - 1; i >= 0; i--) {
+    const t = merged.timestamps[i];
+    const v = merged.values[i];
+    if (t >= start && t < end && v === v) return { t, v };
+  }
+  return undefined;
 }
 
 function latest(w: World, req: LatestRequest): LatestSample[] {
@@ -189,7 +198,7 @@ function latest(w: World, req: LatestRequest): LatestSample[] {
   const end = req.end ?? Infinity;
   const out: LatestSample[] = [];
   for (const id of selected(w, req.matchers, start, end, req.maxSeries)) {
-    const found = latestSample([wholeRun(w.merged[id].timestamps, w.merged[id].values)], start, end);
+    const found = latestIn(w.merged[id], start, end);
     if (found) out.push({ labels: w.labels[id], t: found.t, v: found.v });
   }
   return out;

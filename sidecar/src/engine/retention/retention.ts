@@ -3,9 +3,8 @@
 // The watermark of a metric is now - maxAge of the first rule whose glob matches its name, or of the
 // global maximum age. Reads never return samples below it and writes below it are rejected, so
 // expired data disappears at once; the disk is reclaimed later by dropping whole segments and by
-// compaction rewriting partly expired ones.
+// compaction rewriting partly expired ones. Its options are checked by validateOptions.
 
-import { InvalidQueryError } from '../model/errors';
 import { RetentionOptions } from '../model/options';
 
 export class Retention {
@@ -16,11 +15,7 @@ export class Retention {
     private readonly options: RetentionOptions,
     private readonly now: () => number,
   ) {
-    this.rules = (options.rules ?? []).map((r) => {
-      if (!(r.maxAgeMs > 0)) throw new InvalidQueryError(`retention rule ${r.metric}: the age must be positive`);
-      return { re: globToRegExp(r.metric), maxAgeMs: r.maxAgeMs };
-    });
-    if (options.maxAgeMs !== undefined && !(options.maxAgeMs > 0)) throw new InvalidQueryError('the retention age must be positive');
+    this.rules = (options.rules ?? []).map((r) => ({ re: globToRegExp(r.metric), maxAgeMs: r.maxAgeMs }));
   }
 
   get maxBytes(): number | undefined {
@@ -50,7 +45,7 @@ export class Retention {
 }
 
 /** `*` matches any run of characters, `?` one; everything else literally; the whole name must match. */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }

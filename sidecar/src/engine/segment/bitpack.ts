@@ -269,7 +269,7 @@ export function readPackedHeader(r: ByteReader, origin: number, n: number): Pack
 }
 
 /** The low words of a section with width 1..32 (consumes them from `r`). */
-export function packedWords(r: ByteReader, h: PackedHeader, n: number): Uint32Array {
+function packedWords(r: ByteReader, h: PackedHeader, n: number): Uint32Array {
   return wordsAt(r, Math.ceil((n * Math.min(h.width, 32)) / 32));
 }
 

@@ -32,8 +32,8 @@ export function bitLength(v: number): number {
 }
 
 /** A 64-bit pattern as a view pair: writing a double to `f64[0]` exposes its halves in `u32`. */
-export const scratchF64 = new Float64Array(1);
-export const scratchU32 = new Uint32Array(scratchF64.buffer);
+const scratchF64 = new Float64Array(1);
+const scratchU32 = new Uint32Array(scratchF64.buffer);
 
 export class ByteWriter {
   buf: Uint8Array;
@@ -193,14 +193,4 @@ export class ByteReader {
       if (this.u8() !== 0) this.fail('non-zero padding', this.pos - 1);
     }
   }
-}
-
-/** Encoded size of an unsigned varint, for cost estimates. */
-export function uvarintBytes(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 0x80);
-    n++;
-  }
-  return n;
 }

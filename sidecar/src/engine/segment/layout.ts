@@ -8,7 +8,7 @@ import { CorruptionError } from '../model/errors';
 import { crc32 } from './crc';
 
 export const MAGIC = Uint8Array.from([0x53, 0x53, 0x45, 0x47]); // "SSEG"
-export const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 1;
 export const HEADER_SIZE = 8;
 export const FOOTER_SIZE = 60;
 

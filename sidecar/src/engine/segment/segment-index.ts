@@ -33,7 +33,7 @@ const RAW_FLOAT = 0xff;
 const MAX_TIME_DELTA = 2 ** 52;
 
 /** Writes t relative to prev: an even varint 2*(t - prev) when that is exact, else 1 then t itself. */
-export function writeTime(w: ByteWriter, prev: number, t: number): void {
+function writeTime(w: ByteWriter, prev: number, t: number): void {
   const d = t - prev;
   if (d >= 0 && d <= MAX_TIME_DELTA && prev + d === t) {
     w.uvarint(d * 2);
@@ -43,7 +43,7 @@ export function writeTime(w: ByteWriter, prev: number, t: number): void {
   }
 }
 
-export function readTime(r: ByteReader, prev: number): number {
+function readTime(r: ByteReader, prev: number): number {
   const at = r.pos;
   const x = r.uvarint();
   if (x % 2 === 0) return prev + x / 2;
@@ -52,7 +52,7 @@ export function readTime(r: ByteReader, prev: number): number {
 }
 
 /** A float as a short decimal (exponent byte, mantissa svarint) when exact, else tag 0xff and raw bits. */
-export function writeSummaryFloat(w: ByteWriter, v: number): void {
+function writeSummaryFloat(w: ByteWriter, v: number): void {
   const e = decimalExponent(v);
   if (e < 0) {
     w.u8(RAW_FLOAT);
@@ -63,7 +63,7 @@ export function writeSummaryFloat(w: ByteWriter, v: number): void {
   }
 }
 
-export function readSummaryFloat(r: ByteReader): number {
+function readSummaryFloat(r: ByteReader): number {
   const tag = r.u8();
   if (tag === RAW_FLOAT) return r.f64();
   if (tag > MAX_EXPONENT) r.fail(`bad float tag ${tag}`, r.pos - 1);

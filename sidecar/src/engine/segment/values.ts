@@ -30,12 +30,12 @@ let residuals = new Float64Array(1024);
 let special = new Uint8Array(1024);
 
 /** A Uint32Array over the same memory as `f`, so values can be moved as raw bit patterns. */
-export function bitsOf(f: Float64Array): Uint32Array {
+function bitsOf(f: Float64Array): Uint32Array {
   return new Uint32Array(f.buffer, f.byteOffset, f.length * 2);
 }
 
 /** True if v is exactly m / 10^e for an integer |m| < 2^50 (never for -0, NaN or ±Infinity). */
-export function fitsDecimal(v: number, e: number): boolean {
+function fitsDecimal(v: number, e: number): boolean {
   const p = POW10[e];
   const m = Math.round(v * p);
   return m <= MAX_MANTISSA && m >= -MAX_MANTISSA && m / p === v && (v !== 0 || 1 / v > 0);

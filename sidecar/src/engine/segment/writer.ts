@@ -52,7 +52,7 @@ export interface SegmentInfo {
  * series, so summaries answer downsampled queries with buckets of 2 h or more.
  */
 export const DEFAULT_BLOCK_SAMPLES = 720;
-export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Blocks are bounded so that one block always decodes into modest reusable arrays. */
 export const MAX_BLOCK_SAMPLES = 65536;
 

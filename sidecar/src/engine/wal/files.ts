@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import { crc32 } from '../encoding/frame';
 
-export const WAL_MAGIC = 'SSWL';
-export const WAL_VERSION = 1;
+const WAL_MAGIC = 'SSWL';
+const WAL_VERSION = 1;
 export const WAL_HEADER_BYTES = 20;
 export const RECORD_BATCH = 1;
 /** Ends a group: replay applies the group's batches only once it sees this frame. */
@@ -12,7 +12,7 @@ export const RECORD_COMMIT = 2;
 
 const NAME_RE = /^(\d{10})\.wal$/;
 
-export function walFileName(index: number): string {
+function walFileName(index: number): string {
   return `${String(index).padStart(10, '0')}.wal`;
 }
 

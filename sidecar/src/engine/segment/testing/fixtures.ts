@@ -17,7 +17,7 @@ export function fromBits(hi: number, lo: number): number {
 }
 
 /** Hex of a double's bits, for readable failures. */
-export function hexBits(v: Float64Array, i: number): string {
+function hexBits(v: Float64Array, i: number): string {
   const view = new DataView(v.buffer, v.byteOffset + i * 8, 8);
   return view.getBigUint64(0, true).toString(16).padStart(16, '0');
 }
@@ -38,7 +38,7 @@ export function arrayFromBits(pairs: ReadonlyArray<readonly [number, number]>): 
 }
 
 /** Index of the first element whose bits differ, or -1 when both arrays hold the same bits. */
-export function firstBitDifference(a: Float64Array, b: Float64Array): number {
+function firstBitDifference(a: Float64Array, b: Float64Array): number {
   if (a.length !== b.length) return Math.min(a.length, b.length);
   const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
