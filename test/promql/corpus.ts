@@ -6,14 +6,7 @@ import { T0_MS } from './dataset';
 const T30 = (T0_MS + 30 * 60_000) / 1000;
 const T75 = (T0_MS + 75 * 60_000) / 1000;
 
-/**
- * A query, or a query checked only as an instant query, with the reason: Prometheus 2.42 answers
- * such range queries wrongly (a `@` under predict_linear moves with the steps instead of staying at
- * the given time; later Prometheus versions keep the window fixed, as the sidecar does).
- */
-export type CorpusEntry = string | { query: string; instantOnly: string };
-
-export const CORPUS: CorpusEntry[] = [
+export const CORPUS: string[] = [
   // Instant vector selectors, all four matchers, the name as a label.
   'temperature',
   'temperature{site="berlin"}',
@@ -266,7 +259,14 @@ export const CORPUS: CorpusEntry[] = [
   'dup_a or dup_b',
   // More combinations of the above.
   `timestamp(temperature @ ${T30})`,
-  { query: `predict_linear(battery[30m] @ ${T75}, 600)`, instantOnly: 'Prometheus 2.42 moves the @ window with the steps of a range query' },
+  // Under predict_linear an `@` window moves with the steps of a range query in Prometheus 2.42.
+  `predict_linear(battery[30m] @ ${T75}, 600)`,
+  `predict_linear(battery[30m:1m] @ ${T75}, 600)`,
+  `predict_linear(max_over_time(battery[5m])[20m:1m] @ ${T75}, 600)`,
+  `predict_linear(battery[30m:2m] @ ${T75} offset 10m, 600)`,
+  `predict_linear(temperature[10m] @ ${T30} offset 5m, 300)`,
+  'predict_linear(battery[20m] @ end(), 600)',
+  'predict_linear(battery[20m] @ start(), 600)',
   'temperature atan2 battery',
   'changes(ending[1h])',
   'resets(late_gauge[30m])',

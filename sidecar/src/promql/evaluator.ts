@@ -44,11 +44,22 @@ interface RangeData {
   mayHoldStaleMarkers: boolean;
 }
 
-export class Evaluator {
-  private readonly selects = new Map<string, Promise<SeriesSamples[]>>();
-  private readonly summarizedSelects = new Map<string, Promise<SummarizedSeries[]>>();
+/** The engine reads of one query, shared with the evaluators of its subqueries. */
+interface Reads {
+  selects: Map<string, Promise<SeriesSamples[]>>;
+  summarized: Map<string, Promise<SummarizedSeries[]>>;
+}
 
-  constructor(private readonly opts: EvaluatorOptions) {}
+export class Evaluator {
+  /**
+   * @param clipMs Selectors without `@` see no sample after clipMs minus their offset: the bound
+   * Prometheus 2.42 puts on what it selects inside a subquery whose `@` window moves (movingAt).
+   */
+  constructor(
+    private readonly opts: EvaluatorOptions,
+    private readonly clipMs?: number,
+    private readonly reads: Reads = { selects: new Map(), summarized: new Map() },
+  ) {}
 
   async eval(e: Expr, grid: Grid): Promise<Value> {
     this.checkDeadline('expression evaluation');
@@ -122,13 +133,38 @@ export class Evaluator {
     return refs;
   }
 
+  /**
+   * Prometheus 2.42 turns an `@` into an offset from the first step of the evaluation. Most calls
+   * of a selector with `@` are then evaluated once and hold at every step; predict_linear, which
+   * reads the evaluation time, is evaluated step by step, so its window moves with the steps:
+   * step i reads as if at the `@` time + (t_i - t_0), while what is selected stays bounded by the
+   * `@` time. Later versions keep the window fixed; the sidecar answers as 2.42 does.
+   */
+  private movingAt(name: string, at: AtModifier | undefined): boolean {
+    return name === 'predict_linear' && at !== undefined;
+  }
+
+  /** The read times of a window moving from the `@` time with the steps (movingAt). */
+  private movingRefs(grid: Grid, offsetMs: number, at: AtModifier): Float64Array {
+    const refs = new Float64Array(grid.count);
+    const atMs = this.atMs(at);
+    for (let i = 0; i < grid.count; i++) refs[i] = atMs + (gridTime(grid, i) - grid.startMs) - offsetMs;
+    return refs;
+  }
+
+  /** The last time a selector reads: its last read time, unless a moving `@` above bounds it. */
+  private selectEnd(lastRefMs: number, offsetMs: number, at: AtModifier | undefined): number {
+    return at || this.clipMs === undefined ? lastRefMs : Math.min(lastRefMs, this.clipMs - offsetMs);
+  }
+
   /** Samples in [startMs, endMs] (both inclusive), one select per distinct request of a query. */
   private async select(matchers: readonly Matcher[], startMs: number, endMs: number): Promise<SeriesSamples[]> {
+    if (endMs < startMs) return [];
     const key = JSON.stringify([matchers, startMs, endMs]);
-    let p = this.selects.get(key);
+    let p = this.reads.selects.get(key);
     if (!p) {
       p = this.opts.engine.select({ matchers, start: startMs, end: endMs + 1, maxSeries: this.opts.maxSeries, maxPoints: this.opts.maxSamples });
-      this.selects.set(key, p);
+      this.reads.selects.set(key, p);
     }
     const out = await p;
     this.checkDeadline('series selection');
@@ -143,7 +179,7 @@ export class Evaluator {
   private async vectorSelector(sel: VectorSelector, grid: Grid, timestamps: boolean): Promise<StepSeries[]> {
     const refs = this.refs(grid, sel.offsetMs, sel.at);
     const lookback = this.opts.lookbackDeltaMs;
-    const data = await this.select(sel.matchers, refs[0] - lookback, refs[grid.count - 1]);
+    const data = await this.select(sel.matchers, refs[0] - lookback, this.selectEnd(refs[grid.count - 1], sel.offsetMs, sel.at));
     if (data.length * grid.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, 'vector selector');
     const out: StepSeries[] = [];
     for (const s of data) {
@@ -168,13 +204,20 @@ export class Evaluator {
     return out;
   }
 
-  private async rangeData(arg: MatrixSelector | SubqueryExpr, grid: Grid): Promise<RangeData> {
+  /** The samples under the windows of a range selector or subquery; `moving` as movingAt. */
+  private async rangeData(arg: MatrixSelector | SubqueryExpr, grid: Grid, moving = false): Promise<RangeData> {
     if (arg.kind === 'matrixSelector') {
-      const refs = this.refs(grid, arg.selector.offsetMs, arg.selector.at);
-      const data = await this.select(arg.selector.matchers, refs[0] - arg.rangeMs, refs[grid.count - 1]);
+      const { offsetMs, at } = arg.selector;
+      const refs = moving ? this.movingRefs(grid, offsetMs, at!) : this.refs(grid, offsetMs, at);
+      const endMs = moving ? refs[0] : this.selectEnd(refs[grid.count - 1], offsetMs, at);
+      const data = await this.select(arg.selector.matchers, refs[0] - arg.rangeMs, endMs);
       return { series: data, refs, rangeMs: arg.rangeMs, mayHoldStaleMarkers: true };
     }
-    const refs = this.refs(grid, arg.offsetMs, arg.at);
+    const refs = moving ? this.movingRefs(grid, arg.offsetMs, arg.at!) : this.refs(grid, arg.offsetMs, arg.at);
+    // Inside, selectors are bounded by a moving `@` time, or by the bound above shifted by the
+    // subquery's offset; an `@` that holds still leaves no bound to keep.
+    const clipMs = moving ? refs[0] : arg.at || this.clipMs === undefined ? undefined : this.clipMs - arg.offsetMs;
+    const within = clipMs === this.clipMs ? this : new Evaluator(this.opts, clipMs, this.reads);
     const stepMs = arg.stepMs ?? this.opts.defaultSubqueryStepMs;
     // The subquery's own grid: multiples of its step from the first window's start to the last end.
     const startMs = Math.ceil((refs[0] - arg.rangeMs) / stepMs) * stepMs;
@@ -182,7 +225,7 @@ export class Evaluator {
     if (endMs < startMs) return { series: [], refs, rangeMs: arg.rangeMs, mayHoldStaleMarkers: false };
     const inner: Grid = { startMs, stepMs, count: Math.floor((endMs - startMs) / stepMs) + 1 };
     if (inner.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, 'subquery');
-    const stepSeries = await this.vector(arg.expr, inner);
+    const stepSeries = await within.vector(arg.expr, inner);
     const series = stepSeries.map((s) => {
       let n = 0;
       for (let i = 0; i < inner.count; i++) n += s.present[i];
@@ -263,7 +306,8 @@ export class Evaluator {
 
   /** Windows over the samples themselves, two cursors walking each series once. */
   private async windowsFromSamples(name: string, arg: MatrixSelector | SubqueryExpr, grid: Grid, param: Float64Array | undefined, fn: WindowFunction): Promise<WindowResults> {
-    const { series, refs, rangeMs, mayHoldStaleMarkers } = await this.rangeData(arg, grid);
+    const at = arg.kind === 'matrixSelector' ? arg.selector.at : arg.at;
+    const { series, refs, rangeMs, mayHoldStaleMarkers } = await this.rangeData(arg, grid, this.movingAt(name, at));
     if (series.length * grid.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, name);
     const steps = stepsToCompute(refs, grid.count, name, param);
     const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, evalMs: 0, param: NaN };
@@ -284,6 +328,7 @@ export class Evaluator {
   private async windowsFromSummaries(name: string, arg: MatrixSelector | SubqueryExpr, grid: Grid, fn: WindowFunction): Promise<WindowResults | undefined> {
     const engine = this.opts.engine;
     if (!SUMMARY_FUNCTIONS.has(name) || arg.kind !== 'matrixSelector' || !engine.selectSummarized) return undefined;
+    if (this.clipMs !== undefined && !arg.selector.at) return undefined;
     const refs = this.refs(grid, arg.selector.offsetMs, arg.selector.at);
     const steps = stepsToCompute(refs, grid.count, name, undefined);
     const series = await this.selectSummarized(arg.selector.matchers, refs, arg.rangeMs, steps);
@@ -307,11 +352,11 @@ export class Evaluator {
     const endMs = refs[steps - 1];
     // The windows are evenly spaced, so their first and last end and their number name the cuts.
     const key = JSON.stringify([matchers, startMs, endMs, rangeMs, steps]);
-    let p = this.summarizedSelects.get(key);
+    let p = this.reads.summarized.get(key);
     if (!p) {
       const cuts = windowCuts(refs.subarray(0, steps), rangeMs);
       p = this.opts.engine.selectSummarized!({ matchers, start: startMs, end: endMs + 1, cuts, maxSeries: this.opts.maxSeries, maxPoints: this.opts.maxSamples });
-      this.summarizedSelects.set(key, p);
+      this.reads.summarized.set(key, p);
     }
     const out = await p;
     this.checkDeadline('series selection');

@@ -67,6 +67,16 @@ describe('range vectors', () => {
     expect(vectorOf(await instantQuery(engine, 'resets(c_total[5m])', T + 3 * MIN))).toEqual({ a: 1 });
   });
 
+  test('under predict_linear an @ window moves with the steps but sees nothing after the @ time, as in Prometheus 2.42', async () => {
+    // Step i reads [T + 2m + i min, T + 4m + i min] of samples up to T + 4m: 2..4, then 3..4, then
+    // a single sample, too few for a regression. g grows by 1 a minute, so each answer is its step's time.
+    const result = await rangeQuery(engine, `predict_linear(g{device="a"}[2m] @ ${(T + 4 * MIN) / 1000}, 0)`, T + 5 * MIN, T + 8 * MIN, MIN);
+    if (result.resultType !== 'matrix') throw new Error('expected a matrix');
+    expect(Array.from(result.series[0].timestamps)).toEqual([T + 5 * MIN, T + 6 * MIN]);
+    expect(result.series[0].values[0]).toBeCloseTo(5, 9);
+    expect(result.series[0].values[1]).toBeCloseTo(6, 9);
+  });
+
   test('a subquery evaluates on its own grid of multiples of its step', async () => {
     const result = await instantQuery(engine, 'g{device="a"}[3m:2m]', T + 5 * MIN + 30_000);
     if (result.resultType !== 'matrix') throw new Error('expected a matrix');
