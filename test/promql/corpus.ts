@@ -89,6 +89,8 @@ export const CORPUS: string[] = [
   'absent_over_time(gappy[5m])',
   'absent_over_time(temperature{site="nowhere", device="d1"}[5m])',
   'absent_over_time(ending{device="e1"}[2m])',
+  // The query of the provisioned battery alert rule.
+  'max_over_time(last_over_time(battery[1d])[10m:1m])',
   // Windows over many segment blocks of a 1-second gauge: whole blocks count by their summaries.
   'sum_over_time(fine_gauge[1h])',
   'count_over_time(fine_gauge[45m])',

@@ -60,7 +60,11 @@ function samples(from: number, to: number, level: (t: number) => number): { time
   return { timestamps, values: Float64Array.from(timestamps, level) };
 }
 
-/** Three devices: d1 below 15 % for the last 30 minutes, d2 full, d3 below 15 % only for 5 minutes. */
+/**
+ * Devices reporting every 15 seconds: d1 below 15 % for the last 30 minutes, d2 full, d3 below 15 %
+ * only for 5 minutes. Devices reporting only on change, whose last battery report is hours old: d4
+ * at 12 % since 3 hours ago (after 15.5 % before), d5 at 60 %.
+ */
 function fleet(): WriteSeries[] {
   const from = NOW_MS - 30 * MIN;
   const battery = (device: string, site: string, level: (t: number) => number): WriteSeries => ({
@@ -71,6 +75,8 @@ function fleet(): WriteSeries[] {
     battery('d1', 'berlin', (t) => 14 - (t - from) / (30 * MIN)),
     battery('d2', 'berlin', (t) => 80 - (t - from) / (30 * MIN)),
     battery('d3', 'paris', (t) => (t < NOW_MS - 5 * MIN ? 16 : 14.5)),
+    { labels: { __name__: 'battery', device: 'd4', site: 'rome', kind: 'k1' }, timestamps: [NOW_MS - 9 * 60 * MIN, NOW_MS - 3 * 60 * MIN], values: Float64Array.from([15.5, 12]) },
+    { labels: { __name__: 'battery', device: 'd5', site: 'rome', kind: 'k1' }, timestamps: [NOW_MS - 5 * 60 * MIN], values: Float64Array.from([60]) },
     { labels: { __name__: 'temperature', device: 'd1', site: 'berlin', kind: 'k1' }, ...samples(from, NOW_MS, () => 21.5) },
   ];
 }
@@ -144,7 +150,7 @@ describe("Grafana's Prometheus datasource against the sidecar", () => {
     expect((await send('/api/v1/query_exemplars', { query: 'battery', ...range })).body).toEqual({ status: 'success', data: [] });
   });
 
-  test('evaluating the provisioned battery rule fires for the device below 15 % for 10 minutes only', async () => {
+  test('evaluating the provisioned battery rule fires for the devices below 15 % for 10 minutes only, reporting on change or not', async () => {
     const query = batteryRule.data.find((d) => d.refId === 'A')!;
     const condition = batteryRule.data.find((d) => d.refId === batteryRule.condition)!;
     expect(query.datasourceUid).toBe(prometheusDatasource.uid);
@@ -166,8 +172,8 @@ describe("Grafana's Prometheus datasource against the sidecar", () => {
       expect(r.metric.__name__).toBeUndefined();
     }
     const firing = data.result.filter((r) => Number.parseFloat(r.value[1]) < evaluator.params[0]).map((r) => r.metric.device);
-    expect(firing).toEqual(['d1']);
-    expect(data.result.map((r) => r.metric.device).sort()).toEqual(['d1', 'd2', 'd3']);
+    expect(firing.sort()).toEqual(['d1', 'd4']);
+    expect(data.result.map((r) => r.metric.device).sort()).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
   });
 
   test("the rule's query as a range query (the rule editor's preview) answers a matrix", async () => {
@@ -175,7 +181,7 @@ describe("Grafana's Prometheus datasource against the sidecar", () => {
     const answer = await send('/api/v1/query_range', { query: query.model.expr!, start: seconds(NOW_MS - 10 * MIN), end: seconds(NOW_MS), step: '60' });
     const data = answer.body.data as { resultType: string; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
     expect(data.resultType).toBe('matrix');
-    expect(data.result).toHaveLength(3);
+    expect(data.result).toHaveLength(5);
     for (const r of data.result) expect(r.values).toHaveLength(11);
   });
 
