@@ -82,7 +82,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'durability', flag: 'durability', kind: 'string', description: 'when a write is acknowledged: fsync, interval:<ms> or none', defaultText: 'fsync' },
   { key: 'retentionMs', flag: 'retention', kind: 'duration', description: 'keep samples this long, e.g. 30d; unset: forever' },
   { key: 'retentionRules', flag: 'retention-rule', kind: 'list', description: 'per-metric retention <glob>=<duration>, e.g. "battery*=7d"; repeatable (env: comma-separated)' },
-  { key: 'retentionMaxBytes', flag: 'retention-max-bytes', kind: 'size', description: 'drop the oldest data when segments exceed this size, e.g. 10GB; unset: no bound' },
+  { key: 'retentionMaxBytes', flag: 'retention-max-bytes', kind: 'size', description: 'drop the oldest segments when the data directory (segments, WAL, snapshots) exceeds this size, e.g. 10GB; unset: no bound' },
   { key: 'maxSeries', flag: 'max-series', kind: 'int', description: 'cardinality limit: writes creating more series are rejected (422)', defaultText: '1000000' },
   { key: 'repair', flag: 'repair', kind: 'bool', description: 'move damaged WAL and snapshot parts aside instead of refusing to start', defaultText: 'false' },
   { key: 'snapshotIntervalMs', flag: 'snapshot-interval', kind: 'duration', description: 'how often the head is snapshotted (also on shutdown); 0 only on shutdown', defaultText: '5m' },
