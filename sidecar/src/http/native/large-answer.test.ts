@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { Engine } from '../../engine/engine';
+import { COMPRESS_MIN_BYTES } from '../app';
 import { TestServer, startTestServer } from '../testing/serve';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -73,6 +74,26 @@ it('answers 100,000 points exactly, gzip-compressed on the wire when the client 
   // fetch() asks for gzip and decodes it, as the plugin's and other clients' HTTP stacks do.
   const viaFetch = await fetch(`${server.url}/api/native/query`, { method: 'POST', body: JSON.stringify(query) });
   expect(((await viaFetch.json()) as { series: unknown }).series).toEqual(expected);
+});
+
+it('compresses an answer from the threshold up and leaves a smaller one plain', async () => {
+  // One series' raw answer grows with its range: find a range whose answer is just below the
+  // threshold and one just above, then ask for both with gzip accepted.
+  const sizeOf = async (points: number) => (await postRaw('/api/native/query', { metric: 'big', matchers: [{ name: 'device', op: '=', value: 'd0' }], start: T0, end: T0 + points * 1000, raw: true }, 'identity')).bytes.length;
+  let lo = 1;
+  let hi = POINTS_PER_SERIES;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if ((await sizeOf(mid)) < COMPRESS_MIN_BYTES) lo = mid;
+    else hi = mid;
+  }
+  const ask = (points: number) => postRaw('/api/native/query', { metric: 'big', matchers: [{ name: 'device', op: '=', value: 'd0' }], start: T0, end: T0 + points * 1000, raw: true }, 'gzip');
+  const below = await ask(lo);
+  expect(below.encoding).toBeUndefined();
+  expect(below.bytes.length).toBeLessThan(COMPRESS_MIN_BYTES);
+  const above = await ask(hi);
+  expect(above.encoding).toBe('gzip');
+  expect(gunzipSync(above.bytes).length).toBeGreaterThanOrEqual(COMPRESS_MIN_BYTES);
 });
 
 it('leaves small answers and empty ones uncompressed', async () => {
