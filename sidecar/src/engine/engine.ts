@@ -145,7 +145,7 @@ export class Engine implements StorageEngine {
     const noteSamples = (id: number, ts: Float64Array, vs: Float64Array, from: number, to: number) => {
       if (to === from) return;
       if (!index.has(id)) index.add(id, registry.labels(id));
-      index.extend(id, minOf(ts, from, to), maxOf(ts, from, to));
+      index.cover(id, ts, from, to);
       registry.noteSamples(id, ts, vs, from, to);
     };
     // Labels read back from the WAL or a snapshot are validated again (an older version may have
@@ -336,8 +336,7 @@ export class Engine implements StorageEngine {
       const e = to[i];
       table.append(id, t, vs[i], f, e);
       if (!index.has(id)) index.add(id, registry.labels(id));
-      if (e - f === 1) index.extend(id, t[f], t[f]);
-      else index.extend(id, minOf(t, f, e), maxOf(t, f, e));
+      index.cover(id, t, f, e);
       registry.noteSamples(id, t, vs[i], f, e);
     }
   }
@@ -802,16 +801,4 @@ function newResult(entries: number): WriteResult {
 function checkRange(start: number, end: number): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) throw new InvalidQueryError('start and end must be integers of ms');
   if (end <= start) throw new InvalidQueryError(`end (${end}) must be after start (${start})`);
-}
-
-function minOf(a: ArrayLike<number>, from: number, to: number): number {
-  let m = Infinity;
-  for (let i = from; i < to; i++) if (a[i] < m) m = a[i];
-  return m;
-}
-
-function maxOf(a: ArrayLike<number>, from: number, to: number): number {
-  let m = -Infinity;
-  for (let i = from; i < to; i++) if (a[i] > m) m = a[i];
-  return m;
 }

@@ -15,7 +15,7 @@ import { Memtable } from './head/memtable';
 import { CorruptionError } from './model/errors';
 import { EngineLogger, LabelSet } from './model/types';
 import { listSnapshots, readSnapshot, Snapshot, snapshotPath } from './snapshot/snapshot';
-import { decodeBatch } from './wal/batch-codec';
+import { BatchSink, decodeBatch } from './wal/batch-codec';
 import { RECORD_BATCH } from './wal/files';
 import { replayWal, WalReplayReport } from './wal/replay';
 
@@ -92,6 +92,24 @@ export async function recoverHead(input: RecoveryInput): Promise<RecoveryResult>
   if (chosen) logger?.info({ snapshot: chosen.walTo, memtables: tables.length, samples: snapshotSamples }, 'loaded head snapshot');
 
   let refs: number[] = [];
+  // One sink for the whole replay: closures made per record would each be a new call target.
+  const known = (ref: number) => refs[ref] !== undefined;
+  /** The record being decoded, where a bad definition is reported. */
+  let record: ByteReader;
+  const sink: BatchSink = {
+    define: (ref, labels) => {
+      try {
+        refs[ref] = input.seriesId(labels);
+      } catch (e) {
+        record.fail(`series ${ref} has invalid labels: ${(e as Error).message}`);
+      }
+    },
+    samples: (ref, ts, vs, from, to) => {
+      const id = refs[ref];
+      head.active.append(id, ts, vs, from, to);
+      input.noteSamples(id, ts, vs, from, to);
+    },
+  };
   const t0 = performance.now();
   let lastProgressMs = t0;
   const report = await replayWal({
@@ -106,20 +124,8 @@ export async function recoverHead(input: RecoveryInput): Promise<RecoveryResult>
     },
     onRecord: (type, payload: ByteReader) => {
       if (type !== RECORD_BATCH) payload.fail(`unknown record type ${type}`);
-      decodeBatch(payload, (ref) => refs[ref] !== undefined, {
-        define: (ref, labels) => {
-          try {
-            refs[ref] = input.seriesId(labels);
-          } catch (e) {
-            payload.fail(`series ${ref} has invalid labels: ${(e as Error).message}`);
-          }
-        },
-        samples: (ref, ts, vs, from, to) => {
-          const id = refs[ref];
-          head.active.append(id, ts, vs, from, to);
-          input.noteSamples(id, ts, vs, from, to);
-        },
-      });
+      record = payload;
+      decodeBatch(payload, known, sink);
       const now = performance.now();
       if (now - lastProgressMs > 1000) {
         lastProgressMs = now;

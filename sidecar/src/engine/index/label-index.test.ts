@@ -120,6 +120,17 @@ describe('LabelIndex upkeep', () => {
     expect(() => index.add(-1, { __name__: 'x' })).toThrow('series id must be an integer in [0, 2^31), got -1');
   });
 
+  it('widens bounds to cover a slice of timestamps, in any order', () => {
+    const index = new LabelIndex();
+    index.add(0, { __name__: 'temp' });
+    index.cover(0, [900, 500, 700, 100, 950], 1, 4);
+    expect([index.minTime(0), index.maxTime(0)]).toEqual([100, 700]);
+    index.cover(0, Float64Array.from([800, 50]), 0, 1);
+    expect([index.minTime(0), index.maxTime(0)]).toEqual([100, 800]);
+    index.cover(0, [1], 0, 0);
+    expect([index.minTime(0), index.maxTime(0)]).toEqual([100, 800]);
+  });
+
   it('grows with ids past its first allocation and keeps postings sorted when a low id returns', () => {
     const index = new LabelIndex();
     for (let id = 0; id < 5000; id++) {

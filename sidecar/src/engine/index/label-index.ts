@@ -127,6 +127,23 @@ export class LabelIndex {
     if (maxT > this.maxT[id]) this.maxT[id] = maxT;
   }
 
+  /**
+   * Widens a series' bounds to cover timestamps[from, to). Taking the array, not its bounds, keeps
+   * the timestamps unboxed: a double passed to or returned from a call V8 does not inline is a heap
+   * allocation, and this runs for every entry written or replayed.
+   */
+  cover(id: number, timestamps: ArrayLike<number>, from: number, to: number): void {
+    let lo = this.minT[id];
+    let hi = this.maxT[id];
+    for (let i = from; i < to; i++) {
+      const t = timestamps[i];
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+    this.minT[id] = lo;
+    this.maxT[id] = hi;
+  }
+
   /** First timestamp of a series (+Infinity without data). */
   minTime(id: number): number {
     return id < this.idLimit ? this.minT[id] : Infinity;

@@ -144,14 +144,43 @@ export interface BatchSink {
 }
 
 /**
+ * Columns of the record being decoded, reused from record to record (replay decodes hundreds of
+ * thousands of entries; fresh arrays per record were most of its garbage). They only grow.
+ */
+const scratch: Record<'refs' | 'counts' | 'ts' | 'vs', Float64Array> = { refs: new Float64Array(1024), counts: new Float64Array(1024), ts: new Float64Array(4096), vs: new Float64Array(4096) };
+
+function room(a: Float64Array, n: number): Float64Array {
+  if (n <= a.length) return a;
+  let size = a.length * 2;
+  while (size < n) size *= 2;
+  return new Float64Array(size);
+}
+
+/**
  * Decodes a batch payload. Unknown refs and malformed fields are CorruptionErrors at their offset,
  * so replay treats them like any other damage. The whole record is checked before any of it reaches
- * `sink`, keeping a record all-or-nothing even when its payload is malformed.
+ * `sink`, keeping a record all-or-nothing even when its payload is malformed. The parts are separate
+ * functions so that V8 optimises each hot loop on its own, early in a replay.
  */
 export function decodeBatch(r: ByteReader, known: (ref: number) => boolean, sink: BatchSink): void {
+  const defs = readDefinitions(r);
+  const nEntries = readEntries(r, defs, known);
+  const total = readTimestamps(r, nEntries);
+  const vs = (scratch.vs = room(scratch.vs, total));
+  r.f64s(vs, 0, total);
+  if (!r.done) r.fail('bytes left over after the last value');
+  for (const [ref, labels] of defs) sink.define(ref, labels);
+  const { refs, counts, ts } = scratch;
+  let from = 0;
+  for (let i = 0; i < nEntries; i++) {
+    sink.samples(refs[i], ts, vs, from, from + counts[i]);
+    from += counts[i];
+  }
+}
+
+function readDefinitions(r: ByteReader): Array<[number, LabelSet]> {
   const nDefs = r.uvarint();
   const defs: Array<[number, LabelSet]> = [];
-  const defined = new Set<number>();
   for (let i = 0; i < nDefs; i++) {
     const ref = r.uvarint();
     const nLabels = r.uvarint();
@@ -162,37 +191,41 @@ export function decodeBatch(r: ByteReader, known: (ref: number) => boolean, sink
     }
     if (labels[METRIC_NAME_LABEL] === undefined) r.fail(`series definition ${ref} has no metric name`);
     defs.push([ref, labels]);
-    defined.add(ref);
   }
+  return defs;
+}
+
+/** Reads the entries into scratch.refs/counts; returns how many. */
+function readEntries(r: ByteReader, defs: ReadonlyArray<[number, LabelSet]>, known: (ref: number) => boolean): number {
   const nEntries = r.uvarint();
   if (nEntries * 2 > r.end - r.pos) r.fail(`${nEntries} entries do not fit in their record`);
-  const refs = new Float64Array(nEntries);
-  const counts = new Float64Array(nEntries);
-  let total = 0;
+  const defined = new Set<number>();
+  for (const [ref] of defs) defined.add(ref);
+  const refs = (scratch.refs = room(scratch.refs, nEntries));
+  const counts = (scratch.counts = room(scratch.counts, nEntries));
   for (let i = 0; i < nEntries; i++) {
     const at = r.pos;
     const ref = r.uvarint();
-    if (!defined.has(ref) && !known(ref)) {
+    if (!known(ref) && !defined.has(ref)) {
       throw new CorruptionError(r.file, r.baseOffset + at, `samples for series ref ${ref}, which this file never defined`);
     }
     refs[i] = ref;
     counts[i] = r.uvarint();
-    total += counts[i];
   }
+  return nEntries;
+}
+
+/** Reads the timestamps of the entries' samples into scratch.ts; returns how many. */
+function readTimestamps(r: ByteReader, nEntries: number): number {
+  const counts = scratch.counts;
+  let total = 0;
+  for (let i = 0; i < nEntries; i++) total += counts[i];
   if (total * 9 > r.end - r.pos) r.fail(`${total} samples do not fit in their record`);
-  const ts = new Float64Array(total);
+  const ts = (scratch.ts = room(scratch.ts, total));
   let t = 0;
   for (let k = 0; k < total; k++) {
     t += r.varint();
     ts[k] = t;
   }
-  const vs = new Float64Array(total);
-  r.f64s(vs, 0, total);
-  if (!r.done) r.fail('bytes left over after the last value');
-  for (const [ref, labels] of defs) sink.define(ref, labels);
-  let from = 0;
-  for (let i = 0; i < nEntries; i++) {
-    sink.samples(refs[i], ts, vs, from, from + counts[i]);
-    from += counts[i];
-  }
+  return total;
 }

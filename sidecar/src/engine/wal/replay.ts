@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { ByteReader } from '../encoding/bytes';
 import { crc32, endOfNonZero, findNextFrame, FRAME_HEADER_BYTES, readFrame } from '../encoding/frame';
 import { ioFailure } from '../fs/errors';
-import { FileIO } from '../fs/io';
+import { FileHandle, FileIO } from '../fs/io';
 import { CorruptionError } from '../model/errors';
 import { EngineLogger } from '../model/types';
 import { encodeWalHeader, RECORD_COMMIT, WAL_HEADER_BYTES, walHeaderProblem, walIndexOf, walPath } from './files';
@@ -62,14 +62,15 @@ export async function replayWal(opts: WalReplayOptions): Promise<WalReplayReport
   const t0 = performance.now();
   const report: WalReplayReport = { files: 0, records: 0, bytes: 0, tornBytesDropped: 0, setAsideRecords: 0, setAsideBytes: 0, setAsidePaths: [], durationMs: 0 };
   await opts.io.mkdir(opts.dir);
-  let indices = (await opts.io.readdir(opts.dir))
+  const indices = (await opts.io.readdir(opts.dir))
     .map(walIndexOf)
     .filter((i): i is number => i !== undefined && i >= opts.fromIndex)
     .sort((a, b) => a - b);
-  indices = await dropFilesAfterTheEnd(opts, indices, report);
-  checkContiguous(opts, indices);
-  for (let k = 0; k < indices.length; k++) {
-    await replayFile(opts, indices[k], k === indices.length - 1, report);
+  const { kept, newest } = await dropFilesAfterTheEnd(opts, indices, report);
+  checkContiguous(opts, kept);
+  for (let k = 0; k < kept.length; k++) {
+    const isLast = k === kept.length - 1;
+    await replayFile(opts, kept[k], isLast ? newest : undefined, isLast, report);
   }
   report.durationMs = performance.now() - t0;
   return report;
@@ -77,18 +78,23 @@ export async function replayWal(opts: WalReplayOptions): Promise<WalReplayReport
 
 /**
  * Files after the last one holding an intact frame are preallocated spares or files whose first
- * group never completed: nothing in them was acknowledged. They are removed; returns the rest.
+ * group never completed: nothing in them was acknowledged. They are removed; returns the rest, and
+ * the bytes of the newest one kept (read to find it, and replayed last).
  */
-async function dropFilesAfterTheEnd(opts: WalReplayOptions, indices: number[], report: WalReplayReport): Promise<number[]> {
+async function dropFilesAfterTheEnd(opts: WalReplayOptions, indices: number[], report: WalReplayReport): Promise<{ kept: number[]; newest?: Buffer }> {
   let keep = indices.length;
+  let newest: Buffer | undefined;
   while (keep > 0) {
     const index = indices[keep - 1];
     const path = walPath(opts.dir, index);
-    const buf = await read(opts.io, path);
-    const body = Math.min(buf.length, WAL_HEADER_BYTES);
+    const buf = (await isBlank(opts.io, path)) ? undefined : await read(opts.io, path);
+    const body = Math.min(buf?.length ?? 0, WAL_HEADER_BYTES);
     // An intact frame means the file may hold acknowledged data: it stays, damaged header or not.
-    if (findNextFrame(buf, body) >= 0) break;
-    const dropped = endOfNonZero(buf, body) - body;
+    if (buf && findNextFrame(buf, body) >= 0) {
+      newest = buf;
+      break;
+    }
+    const dropped = buf ? endOfNonZero(buf, body) - body : 0;
     if (dropped > 0) {
       opts.logger?.warn({ file: path, droppedBytes: dropped }, 'removed a WAL file whose first write never completed');
       report.tornBytesDropped += dropped;
@@ -97,7 +103,7 @@ async function dropFilesAfterTheEnd(opts: WalReplayOptions, indices: number[], r
     keep--;
   }
   if (keep < indices.length) await opts.io.fsyncDir(opts.dir);
-  return indices.slice(0, keep);
+  return { kept: indices.slice(0, keep), newest };
 }
 
 function checkContiguous(opts: WalReplayOptions, indices: number[]): void {
@@ -120,10 +126,41 @@ async function read(io: FileIO, path: string): Promise<Buffer> {
   }
 }
 
-async function replayFile(opts: WalReplayOptions, index: number, isLast: boolean, report: WalReplayReport): Promise<void> {
+/** Bytes read at a time while probing for anything but zeros. */
+const PROBE_BYTES = 256 * 1024;
+
+/**
+ * Whether everything after the file's header is zeros, as in a preallocated spare nothing was
+ * written to. Such a file is as large as a full one: probing it a chunk at a time touches a fraction
+ * of the memory reading it whole would.
+ */
+async function isBlank(io: FileIO, path: string): Promise<boolean> {
+  let fh: FileHandle;
+  try {
+    fh = await io.open(path, 'r');
+  } catch (e) {
+    throw ioFailure(e, path, 'open');
+  }
+  try {
+    const size = await fh.size();
+    const probe = Buffer.allocUnsafe(Math.min(size, PROBE_BYTES));
+    for (let pos = 0; pos < size; pos += probe.length) {
+      const n = await fh.read(probe, pos, Math.min(probe.length, size - pos));
+      const from = Math.max(0, WAL_HEADER_BYTES - pos);
+      if (endOfNonZero(probe.subarray(0, n), from) > from) return false;
+    }
+    return true;
+  } catch (e) {
+    throw ioFailure(e, path, 'read');
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+async function replayFile(opts: WalReplayOptions, index: number, bytes: Buffer | undefined, isLast: boolean, report: WalReplayReport): Promise<void> {
   const path = walPath(opts.dir, index);
   const t0 = performance.now();
-  const buf = await read(opts.io, path);
+  const buf = bytes ?? (await read(opts.io, path));
   const headerProblem = walHeaderProblem(buf, index);
   if (headerProblem) {
     if (!opts.repair) throw new CorruptionError(path, 0, `${headerProblem}; start with repair to set the file aside`);
