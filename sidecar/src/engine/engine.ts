@@ -59,6 +59,7 @@ import { loadManifest, removeTempFiles } from './startup';
 import { SeriesRegistry } from './registry';
 import { Retention } from './retention/retention';
 import { BlockCache, DEFAULT_BLOCK_CACHE_BYTES } from './segment/cache';
+import { LabelCache } from './segment/segment-index';
 import { writeSegment } from './segment/writer';
 import { LiveSegment, segmentName, SegmentStore, SegmentView } from './segments';
 import { listSnapshots, snapshotPath, writeSnapshot } from './snapshot/snapshot';
@@ -211,9 +212,19 @@ export class Engine implements StorageEngine {
     logger: EngineLogger | undefined,
   ): Promise<void> {
     const opened: LiveSegment[] = [];
+    // Most series are in many segments: each is decoded and registered once (by label object).
+    const labels = new LabelCache();
+    const ids = new Map<LabelSet, number>();
+    const lastT = new Float64Array(1);
+    const lastV = new Float64Array(1);
+    const idOf = (l: LabelSet) => {
+      let id = ids.get(l);
+      if (id === undefined) ids.set(l, (id = seriesId(l)));
+      return id;
+    };
     try {
       for (const entry of [...manifest.segments].sort((a, b) => a.seq - b.seq)) {
-        const seg = await store.open(entry, seriesId);
+        const seg = await store.open(entry, idOf, labels);
         opened.push(seg);
         for (let local = 0; local < seg.ids.length; local++) {
           const meta = seg.reader.series[local];
@@ -221,7 +232,9 @@ export class Engine implements StorageEngine {
           if (!index.has(id)) index.add(id, registry.labels(id));
           index.extend(id, meta.minT, meta.maxT);
           const last = meta.blocks[meta.blocks.length - 1];
-          registry.noteSamples(id, [last.maxT], [last.last]);
+          lastT[0] = last.maxT;
+          lastV[0] = last.last;
+          registry.noteSamples(id, lastT, lastV);
           // A NaN last value hides where the latest real value is: leave it to a query to find.
           if (last.last !== last.last) registry.latestT[id] = NaN;
         }

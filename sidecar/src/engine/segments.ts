@@ -13,6 +13,7 @@ import { ManifestSegment } from './manifest/manifest';
 import { EngineLogger, LabelSet } from './model/types';
 import { BlockCache } from './segment/cache';
 import { SegmentReader } from './segment/reader';
+import { LabelCache } from './segment/segment-index';
 
 /** Where repair moves segment files that no manifest lists (under segments/). */
 export const UNLISTED_DIR = 'unlisted';
@@ -112,9 +113,11 @@ export class SegmentStore {
    * Opens a listed segment; `seriesId` registers each of its series. Readers check header, footer
    * and index, so damage is reported here, by file and offset.
    */
-  async open(entry: ManifestSegment, seriesId: (labels: LabelSet) => number): Promise<LiveSegment> {
-    const reader = await SegmentReader.open(this.io, this.path(entry.name), { cache: this.cache });
-    return new LiveSegment(entry, reader, Int32Array.from(reader.series, (s) => seriesId(s.labels)));
+  async open(entry: ManifestSegment, seriesId: (labels: LabelSet) => number, labels?: LabelCache): Promise<LiveSegment> {
+    const reader = await SegmentReader.open(this.io, this.path(entry.name), { cache: this.cache, labels });
+    const ids = new Int32Array(reader.series.length);
+    for (let i = 0; i < ids.length; i++) ids[i] = seriesId(reader.series[i].labels);
+    return new LiveSegment(entry, reader, ids);
   }
 
   /** Replaces `removed` by `added` in the live set (after the manifest saying so is installed). */

@@ -1,6 +1,7 @@
 // The answer order (compareLabelSets in model/labels.ts) without its per-comparison allocations:
 // a label set is flattened once into its sorted name/value pairs, and those are compared.
 
+import { sortedNames } from '../model/labels';
 import { LabelSet } from '../model/types';
 
 /**
@@ -10,7 +11,7 @@ import { LabelSet } from '../model/types';
 export type LabelPairs = readonly string[];
 
 export function labelPairs(labels: LabelSet): LabelPairs {
-  const names = Object.keys(labels).sort();
+  const names = sortedNames(labels);
   const out = new Array<string>(names.length * 2);
   for (let i = 0; i < names.length; i++) {
     out[2 * i] = names[i];

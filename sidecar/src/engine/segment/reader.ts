@@ -21,7 +21,7 @@ import { MalformedError } from './bytes';
 import { BlockCache } from './cache';
 import { crc32 } from './crc';
 import { FOOTER_SIZE, HEADER_SIZE, checkHeader, parseFooter } from './layout';
-import { BlockMeta, SeriesMeta, parseIndex } from './segment-index';
+import { BlockMeta, LabelCache, SeriesMeta, parseIndex } from './segment-index';
 import { SegmentInfo } from './writer';
 
 /** Neighbouring blocks closer than this are read together, the gap read and discarded. */
@@ -33,6 +33,8 @@ const DEFAULT_SCAN_BATCH_BYTES = 4 * 1024 * 1024;
 export interface SegmentReaderOptions {
   /** Shared cache of verified block payloads; without one every read goes to the file. */
   cache?: BlockCache;
+  /** Shares label sets with the other segments opened with it (see LabelCache). */
+  labels?: LabelCache;
 }
 
 /** A block of a series, both by position: series index in `reader.series`, block index in its `blocks`. */
@@ -121,7 +123,7 @@ export class SegmentReader {
       if (crc32(payload) !== stored) throw new CorruptionError(path, footer.indexOffset, 'index checksum mismatch');
       let series: SeriesMeta[];
       try {
-        series = parseIndex(payload, HEADER_SIZE, footer.indexOffset);
+        series = parseIndex(payload, HEADER_SIZE, footer.indexOffset, options.labels);
       } catch (err) {
         if (err instanceof MalformedError) throw new CorruptionError(path, footer.indexOffset + err.offset, `index: ${err.detail}`);
         throw err;

@@ -115,84 +115,259 @@ export function encodeIndex(w: ByteWriter, series: readonly SeriesMeta[]): void 
 }
 
 /**
+ * Shares label sets among the segments parsed with it: a series found in many segments gets one
+ * object, recognised by its symbols instead of being decoded and checked again. For opening the live
+ * segments together at start-up; it keeps every set it saw, so it is dropped afterwards.
+ */
+export class LabelCache {
+  private readonly symbolNumbers = new Map<string, number>();
+  private readonly sets = new Map<string, LabelSet>();
+
+  /** A number for `symbol`, the same in every segment. */
+  numberOf(symbol: string): number {
+    let n = this.symbolNumbers.get(symbol);
+    if (n === undefined) this.symbolNumbers.set(symbol, (n = this.symbolNumbers.size));
+    return n;
+  }
+
+  get(key: string): LabelSet | undefined {
+    return this.sets.get(key);
+  }
+
+  set(key: string, labels: LabelSet): void {
+    this.sets.set(key, labels);
+  }
+}
+
+/**
  * Parses an index payload whose blocks must exactly fill [blocksStart, blocksEnd) of the file.
  * Throws MalformedError with the offset within `payload`.
  */
-export function parseIndex(payload: Uint8Array, blocksStart: number, blocksEnd: number): SeriesMeta[] {
+export function parseIndex(payload: Uint8Array, blocksStart: number, blocksEnd: number, cache?: LabelCache): SeriesMeta[] {
   const r = new ByteReader(payload);
+  const symbols = readSymbols(r, payload.length);
+  const shared = cache && { cache, numbers: symbols.map((s) => cache.numberOf(s)) };
+  const seriesCount = r.uvarint();
+  if (seriesCount > payload.length) r.fail(`${seriesCount} series cannot fit`);
+  const labels: LabelSet[] = [];
+  /** Series s has blocks [ends[s], ends[s + 1]). */
+  const ends: number[] = [0];
+  const rows = new BlockRows(blocksStart);
+  for (let s = 0; s < seriesCount; s++) {
+    labels.push(shared ? readSharedLabels(r, symbols, shared) : readLabels(r, symbols, r.uvarint()));
+    readBlocks(r, rows, blocksEnd, payload.length);
+    ends.push(rows.count);
+  }
+  if (r.pos !== payload.length) r.fail(`${payload.length - r.pos} unexpected bytes after the index`);
+  if (rows.offset !== blocksEnd) throw new MalformedError(r.pos, `blocks end at ${rows.offset}, the index starts at ${blocksEnd}`);
+  const table = rows.done();
+  const out: SeriesMeta[] = [];
+  for (let s = 0; s < seriesCount; s++) {
+    const blocks: BlockMeta[] = [];
+    let count = 0;
+    for (let b = ends[s]; b < ends[s + 1]; b++) {
+      blocks.push(new BlockRow(table, b * ROW));
+      count += table[b * ROW + COUNT];
+    }
+    out.push({ labels: labels[s], minT: blocks[0].minT, maxT: blocks[blocks.length - 1].maxT, count, blocks });
+  }
+  return out;
+}
+
+/** One series' blocks, checked: in time order, each within the blocks' part of the file. */
+function readBlocks(r: ByteReader, rows: BlockRows, blocksEnd: number, payloadBytes: number): void {
+  const blockCount = r.uvarint();
+  if (blockCount === 0 || blockCount > payloadBytes) r.fail(`series with ${blockCount} blocks`);
+  let prevT = 0;
+  for (let b = 0; b < blockCount; b++) {
+    const at = r.pos;
+    const sizeBytes = r.uvarint();
+    const n = r.uvarint();
+    const minT = readTime(r, prevT);
+    const maxT = readTime(r, minT);
+    const nanCount = r.uvarint();
+    if (sizeBytes < 5 || rows.offset + sizeBytes > blocksEnd) r.fail(`block of ${sizeBytes} bytes at ${rows.offset} runs past the blocks`, at);
+    if (n === 0 || nanCount > n) r.fail(`block with ${n} samples and ${nanCount} NaN`, at);
+    if (maxT < minT || (b > 0 && minT <= prevT)) r.fail('block times out of order', at);
+    const row = rows.add(sizeBytes);
+    const table = rows.table;
+    table[row + COUNT] = n;
+    table[row + MIN_T] = minT;
+    table[row + MAX_T] = maxT;
+    table[row + NAN_COUNT] = nanCount;
+    table[row + MIN] = readSummaryFloat(r);
+    table[row + MAX] = readSummaryFloat(r);
+    table[row + SUM] = readSummaryFloat(r);
+    table[row + FIRST] = readSummaryFloat(r);
+    table[row + LAST] = readSummaryFloat(r);
+    prevT = maxT;
+  }
+}
+
+/** Where each number of a block lies in its row of the table. */
+const OFFSET = 0;
+const SIZE_BYTES = 1;
+const COUNT = 2;
+const MIN_T = 3;
+const MAX_T = 4;
+const NAN_COUNT = 5;
+const MIN = 6;
+const MAX = 7;
+const SUM = 8;
+const FIRST = 9;
+const LAST = 10;
+const ROW = 11;
+
+/** The table of a segment's blocks while its index is parsed: rows in file order. */
+class BlockRows {
+  table = new Float64Array(ROW * 256);
+  count = 0;
+
+  /** @param offset File offset of the next block (they lie back to back). */
+  constructor(public offset: number) {}
+
+  /** Adds the row of the next block, of `sizeBytes`; returns where it starts in `table`. */
+  add(sizeBytes: number): number {
+    if ((this.count + 1) * ROW > this.table.length) {
+      const next = new Float64Array(this.table.length * 2);
+      next.set(this.table);
+      this.table = next;
+    }
+    const at = this.count++ * ROW;
+    this.table[at + OFFSET] = this.offset;
+    this.table[at + SIZE_BYTES] = sizeBytes;
+    this.offset += sizeBytes;
+    return at;
+  }
+
+  /** The rows, without the room left for more. */
+  done(): Float64Array {
+    return this.table.slice(0, this.count * ROW);
+  }
+}
+
+/**
+ * A block's entry: a view of its row in its segment's table, one Float64Array for every block. With
+ * the numbers as fields each block would be a heap object holding boxed doubles, and at start-up,
+ * which parses every segment's index, collecting those cost more than parsing them.
+ */
+class BlockRow implements BlockMeta {
+  constructor(
+    private readonly table: Float64Array,
+    private readonly at: number,
+  ) {}
+
+  get offset(): number {
+    return this.table[this.at + OFFSET];
+  }
+
+  get sizeBytes(): number {
+    return this.table[this.at + SIZE_BYTES];
+  }
+
+  get count(): number {
+    return this.table[this.at + COUNT];
+  }
+
+  get minT(): number {
+    return this.table[this.at + MIN_T];
+  }
+
+  get maxT(): number {
+    return this.table[this.at + MAX_T];
+  }
+
+  get nanCount(): number {
+    return this.table[this.at + NAN_COUNT];
+  }
+
+  get min(): number {
+    return this.table[this.at + MIN];
+  }
+
+  get max(): number {
+    return this.table[this.at + MAX];
+  }
+
+  get sum(): number {
+    return this.table[this.at + SUM];
+  }
+
+  get first(): number {
+    return this.table[this.at + FIRST];
+  }
+
+  get last(): number {
+    return this.table[this.at + LAST];
+  }
+}
+
+function readSymbols(r: ByteReader, payloadBytes: number): string[] {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const symbolCount = r.uvarint();
-  if (symbolCount > payload.length) r.fail(`${symbolCount} symbols cannot fit`);
+  if (symbolCount > payloadBytes) r.fail(`${symbolCount} symbols cannot fit`);
   const symbols: string[] = [];
   for (let i = 0; i < symbolCount; i++) {
     const len = r.uvarint();
     r.need(len, 'symbol');
     try {
-      symbols.push(decoder.decode(payload.subarray(r.pos, r.pos + len)));
+      symbols.push(decoder.decode(r.buf.subarray(r.pos, r.pos + len)));
     } catch {
       r.fail('symbol is not valid UTF-8');
     }
     r.pos += len;
   }
-  const symbol = (): string => {
+  return symbols;
+}
+
+function readSymbol(r: ByteReader, symbols: readonly string[]): number {
+  const at = r.pos;
+  const id = r.uvarint();
+  if (id >= symbols.length) r.fail(`symbol ${id} not in the table of ${symbols.length}`, at);
+  return id;
+}
+
+/** A series' `labelCount` label pairs, checked: every symbol in the table, no name twice. */
+function readLabels(r: ByteReader, symbols: readonly string[], labelCount: number): LabelSet {
+  const pairs: Array<[string, string]> = [];
+  const names = new Set<string>();
+  for (let l = 0; l < labelCount; l++) {
     const at = r.pos;
-    const id = r.uvarint();
-    if (id >= symbols.length) r.fail(`symbol ${id} not in the table of ${symbols.length}`, at);
-    return symbols[id];
-  };
-  const seriesCount = r.uvarint();
-  if (seriesCount > payload.length) r.fail(`${seriesCount} series cannot fit`);
-  const out: SeriesMeta[] = [];
-  let offset = blocksStart;
-  for (let s = 0; s < seriesCount; s++) {
-    // Object.fromEntries defines own properties, so no label name can reach the prototype.
-    const pairs: Array<[string, string]> = [];
-    const names = new Set<string>();
-    const labelCount = r.uvarint();
-    for (let l = 0; l < labelCount; l++) {
-      const at = r.pos;
-      const name = symbol();
-      if (names.has(name)) r.fail(`label ${name} repeated`, at);
-      names.add(name);
-      pairs.push([name, symbol()]);
-    }
-    const labels: LabelSet = Object.fromEntries(pairs);
-    const blockCount = r.uvarint();
-    if (blockCount === 0 || blockCount > payload.length) r.fail(`series with ${blockCount} blocks`);
-    const blocks: BlockMeta[] = [];
-    let prevT = 0;
-    let count = 0;
-    for (let b = 0; b < blockCount; b++) {
-      const at = r.pos;
-      const sizeBytes = r.uvarint();
-      const n = r.uvarint();
-      const minT = readTime(r, prevT);
-      const maxT = readTime(r, minT);
-      const nanCount = r.uvarint();
-      if (sizeBytes < 5 || offset + sizeBytes > blocksEnd) r.fail(`block of ${sizeBytes} bytes at ${offset} runs past the blocks`, at);
-      if (n === 0 || nanCount > n) r.fail(`block with ${n} samples and ${nanCount} NaN`, at);
-      if (maxT < minT || (b > 0 && minT <= prevT)) r.fail('block times out of order', at);
-      const block: BlockMeta = {
-        offset,
-        sizeBytes,
-        count: n,
-        minT,
-        maxT,
-        nanCount,
-        min: readSummaryFloat(r),
-        max: readSummaryFloat(r),
-        sum: readSummaryFloat(r),
-        first: readSummaryFloat(r),
-        last: readSummaryFloat(r),
-      };
-      blocks.push(block);
-      offset += sizeBytes;
-      count += n;
-      prevT = maxT;
-    }
-    out.push({ labels, minT: blocks[0].minT, maxT: prevT, count, blocks });
+    const name = symbols[readSymbol(r, symbols)];
+    if (names.has(name)) r.fail(`label ${name} repeated`, at);
+    names.add(name);
+    pairs.push([name, symbols[readSymbol(r, symbols)]]);
   }
-  if (r.pos !== payload.length) r.fail(`${payload.length - r.pos} unexpected bytes after the index`);
-  if (offset !== blocksEnd) throw new MalformedError(r.pos, `blocks end at ${offset}, the index starts at ${blocksEnd}`);
-  return out;
+  // Object.fromEntries defines own properties, so no label name can reach the prototype.
+  return Object.fromEntries(pairs);
+}
+
+/** The key of the series being read through a LabelCache, reused from series to series. */
+let keyBytes = Buffer.allocUnsafe(256);
+
+/**
+ * readLabels through the cache: the same symbols in the same order make the same labels, which
+ * passed the same checks when first read, so a known series is recognised by its symbol numbers.
+ * The key is their varints (prefix-free, so different sequences give different keys) as one string.
+ */
+function readSharedLabels(r: ByteReader, symbols: readonly string[], shared: { cache: LabelCache; numbers: number[] }): LabelSet {
+  const labelCount = r.uvarint();
+  const start = r.pos;
+  let p = 0;
+  for (let i = 0; i < 2 * labelCount; i++) {
+    let n = shared.numbers[readSymbol(r, symbols)];
+    if (p + 5 > keyBytes.length) keyBytes = Buffer.concat([keyBytes, Buffer.allocUnsafe(keyBytes.length)]);
+    while (n >= 0x80) {
+      keyBytes[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    keyBytes[p++] = n;
+  }
+  const key = keyBytes.toString('latin1', 0, p);
+  const known = shared.cache.get(key);
+  if (known) return known;
+  r.pos = start;
+  const labels = readLabels(r, symbols, labelCount);
+  shared.cache.set(key, labels);
+  return labels;
 }

@@ -6,6 +6,7 @@ import { Random, testSeed } from '../query/testing/random';
 import { summarize } from './block';
 import { BlockCache } from './cache';
 import { SegmentReader } from './reader';
+import { LabelCache } from './segment-index';
 import { STALE_NAN_HI, STALE_NAN_LO, expectSameBits, sensorSeries, tempDir } from './testing/fixtures';
 import { SegmentInputError, writeSegment } from './writer';
 
@@ -96,6 +97,24 @@ describe(`segment files (SEED=${seed})`, () => {
     expect(i).toBe(series.length);
     expect(cache.stats().entries).toBe(0);
     await reader.close();
+  });
+
+  it('shares one labels object per series among the segments opened with a LabelCache', async () => {
+    const rnd = new Random(seed);
+    const all = fleet(rnd, 12, [5]);
+    // Different series, and so different symbol tables: one extra label, a device only here.
+    const second = [...all.slice(4, 8), { ...all[11], labels: { ...all[11].labels, site: 'ü-berlin' } }];
+    await writeSegment(nodeIO, tmp.dir, 'seg-a', all.slice(0, 8));
+    await writeSegment(nodeIO, tmp.dir, 'seg-b', second);
+    const labels = new LabelCache();
+    const a = await SegmentReader.open(nodeIO, join(tmp.dir, 'seg-a'), { labels });
+    const b = await SegmentReader.open(nodeIO, join(tmp.dir, 'seg-b'), { labels });
+    const alone = await SegmentReader.open(nodeIO, join(tmp.dir, 'seg-b'));
+    expect(b.series.map((s) => s.labels)).toEqual(second.map((s) => s.labels));
+    expect(b.series.map((s) => s.labels)).toEqual(alone.series.map((s) => s.labels));
+    for (let i = 0; i < 4; i++) expect(b.series[i].labels).toBe(a.series[i + 4].labels);
+    expect(a.series.map((s) => s.labels)).not.toContain(b.series[4].labels);
+    for (const r of [a, b, alone]) await r.close();
   });
 
   it('answers time ranges [start, end) and finds series by labels', async () => {
