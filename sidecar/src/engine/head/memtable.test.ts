@@ -42,3 +42,20 @@ describe('SeriesBuffer', () => {
     );
   });
 });
+
+describe('Memtable', () => {
+  it('keeps every series apart, many sharing one allocation, some outgrowing their first room', () => {
+    const t = new Memtable(1);
+    const series = 300;
+    const samplesOf = (id: number): number => (id % 7 === 0 ? 600 : 3);
+    for (let round = 0; round < 600; round++) {
+      for (let id = 0; id < series; id++) if (round < samplesOf(id)) t.append(id, [round * 10], [id * 1e6 + round]);
+    }
+    expect(t.samples).toBe(Array.from({ length: series }, (_, id) => samplesOf(id)).reduce((a, b) => a + b));
+    for (let id = 0; id < series; id++) {
+      const got = t.read(id)!;
+      expect(got.timestamps).toEqual(Float64Array.from({ length: samplesOf(id) }, (_, k) => k * 10));
+      expect(got.values).toEqual(Float64Array.from({ length: samplesOf(id) }, (_, k) => id * 1e6 + k));
+    }
+  });
+});

@@ -17,9 +17,9 @@ export class SeriesBuffer {
   /** Index of the first sample that broke time order, or -1 when the buffer is sorted and unique. */
   firstUnsorted = -1;
 
-  constructor(capacity = 16) {
-    this.timestamps = new Float64Array(capacity);
-    this.values = new Float64Array(capacity);
+  constructor(capacity = 16, timestamps = new Float64Array(capacity), values = new Float64Array(capacity)) {
+    this.timestamps = timestamps;
+    this.values = values;
   }
 
   append(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): void {
@@ -103,6 +103,12 @@ function sortUnique(T: Float64Array, V: Float64Array, n: number, sortedPrefix: n
 
 /** A new series buffer starts with room for this many samples (an hour at 10 s, then doubling). */
 const INITIAL_CAPACITY = 256;
+/**
+ * New buffers are carved from slabs of this many, one allocation for many series: thousands of
+ * small typed arrays cost more to allocate and to track than their memory (replay makes one pair
+ * per series).
+ */
+const SLAB_BUFFERS = 64;
 
 export class Memtable {
   /** Buffers by series id (dense ids: a plain array beats a Map on the ingest path). */
@@ -111,6 +117,8 @@ export class Memtable {
   readonly ids: number[] = [];
   samples = 0;
   walTo = Infinity;
+  private slab = new Float64Array(0);
+  private slabUsed = 0;
 
   constructor(readonly walFrom: number) {}
 
@@ -122,12 +130,23 @@ export class Memtable {
     let s = this.buffers[id];
     if (s === undefined) {
       while (this.buffers.length < id) this.buffers.push(undefined);
-      s = new SeriesBuffer(Math.max(INITIAL_CAPACITY, to - from));
+      s = to - from > INITIAL_CAPACITY ? new SeriesBuffer(to - from) : this.carve();
       this.buffers[id] = s;
       this.ids.push(id);
     }
     s.append(ts, vs, from, to);
     this.samples += to - from;
+  }
+
+  /** A buffer of INITIAL_CAPACITY from the slab; slices never overlap, so arrays stay private. */
+  private carve(): SeriesBuffer {
+    if (this.slabUsed === this.slab.length) {
+      this.slab = new Float64Array(2 * INITIAL_CAPACITY * SLAB_BUFFERS);
+      this.slabUsed = 0;
+    }
+    const at = this.slabUsed;
+    this.slabUsed += 2 * INITIAL_CAPACITY;
+    return new SeriesBuffer(INITIAL_CAPACITY, this.slab.subarray(at, at + INITIAL_CAPACITY), this.slab.subarray(at + INITIAL_CAPACITY, at + 2 * INITIAL_CAPACITY));
   }
 
   has(id: number): boolean {
