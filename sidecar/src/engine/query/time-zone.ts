@@ -29,8 +29,13 @@ const FORMAT_RE = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
 export class ZoneClock {
   /** Clocks by the zone name as asked for (any spelling Intl accepts), a few hundred at most. */
   private static readonly byName = new Map<string, ZoneClock>();
+  /**
+   * UTC, the default zone, needs no Intl at all: the process's first DateTimeFormat costs tens of
+   * milliseconds, which the first query after start-up would otherwise pay.
+   */
+  private static readonly utc = new ZoneClock('UTC', undefined);
   /** Clocks by canonical zone name, so that every spelling of a zone shares one day cache. */
-  private static readonly byZone = new Map<string, ZoneClock>();
+  private static readonly byZone = new Map<string, ZoneClock>([['UTC', ZoneClock.utc]]);
   private readonly dayStarts = new Map<number, number>();
 
   private constructor(
@@ -40,6 +45,7 @@ export class ZoneClock {
 
   /** The clock of `zone`; an unknown zone is an InvalidQueryError. */
   static of(zone: string): ZoneClock {
+    if (zone === 'UTC') return ZoneClock.utc;
     let clock = ZoneClock.byName.get(zone);
     if (clock) return clock;
     let format: Intl.DateTimeFormat;
