@@ -78,9 +78,12 @@ interface Pending {
   sources: Source[];
   /** Concatenate sources in time order (true) or decode everything and merge (false). */
   disjoint: boolean;
-  /** Per segment source (by position in `sources`): block refs asked for, and summary parts. */
-  blocks: Map<number, Array<{ ref: BlockRef; slot: number; summary?: Part }>>;
+  /** Per segment source (by position in `sources`, sparse): block refs asked for, and summary parts. */
+  blocks: Wanted[][];
 }
+
+/** A block of a segment source: read and decoded (`slot` in its segment's payloads), or taken by its summary. */
+type Wanted = { ref: BlockRef; slot: number } | { summary: Part };
 
 /**
  * Calls `each` with the parts of every series, in the order of `ranges`. With `summarizable`, blocks
@@ -118,6 +121,8 @@ class Scratch {
   }
 }
 
+// Every series of a query passes here: what is allocated per series and block adds up (the first
+// query after start-up pays for it in garbage collection and page faults).
 function plan(sources: ReadSources, range: SeriesRange, summarizable: Summarizable | undefined): Pending {
   const found: Source[] = [];
   const { id, start, end } = range;
@@ -129,48 +134,53 @@ function plan(sources: ReadSources, range: SeriesRange, summarizable: Summarizab
     found.push({ kind: 'segment', seg, local, minT: meta.minT, maxT: meta.maxT });
   }
   for (const table of sources.memtables) {
-    const data = table.read(id);
+    const data = table.run(id);
     if (!data) continue;
-    const run = sliceRun({ timestamps: data.timestamps, values: data.values, from: 0, to: data.timestamps.length }, start, end);
+    const run = sliceRun(data, start, end);
     if (run.to === run.from) continue;
     found.push({ kind: 'mem', run, minT: run.timestamps[run.from], maxT: run.timestamps[run.to - 1] });
   }
-  const byTime = [...found].sort((a, b) => a.minT - b.minT);
+  // Precedence order is nearly always time order too (flushes and compaction cut by time).
+  const byTime = inTimeOrder(found) ? found : [...found].sort((a, b) => a.minT - b.minT);
   let disjoint = true;
   for (let i = 1; i < byTime.length; i++) if (byTime[i].minT <= byTime[i - 1].maxT) disjoint = false;
-  const pending: Pending = { range, sources: disjoint ? byTime : found, disjoint, blocks: new Map() };
-  pending.sources.forEach((src, position) => {
-    if (src.kind !== 'segment') return;
-    const meta = src.seg.reader.series[src.local];
-    const wanted: Array<{ ref: BlockRef; slot: number; summary?: Part }> = [];
-    meta.blocks.forEach((b, block) => {
-      if (b.maxT < start || b.minT >= end) return;
+  const pending: Pending = { range, sources: disjoint ? byTime : found, disjoint, blocks: [] };
+  for (let position = 0; position < pending.sources.length; position++) {
+    const src = pending.sources[position];
+    if (src.kind !== 'segment') continue;
+    const blocks = src.seg.reader.series[src.local].blocks;
+    const wanted: Wanted[] = [];
+    for (let block = 0; block < blocks.length; block++) {
+      const b = blocks[block];
+      if (b.maxT < start || b.minT >= end) continue;
       const inside = b.minT >= start && b.maxT < end;
-      if (disjoint && summarizable && inside && b.nanCount === 0 && summarizable(b.minT, b.maxT)) {
-        wanted.push({ ref: { series: src.local, block }, slot: -1, summary: b });
-      } else {
-        wanted.push({ ref: { series: src.local, block }, slot: 0 });
-      }
-    });
-    pending.blocks.set(position, wanted);
-  });
+      if (disjoint && summarizable && inside && b.nanCount === 0 && summarizable(b.minT, b.maxT)) wanted.push({ summary: b });
+      else wanted.push({ ref: { series: src.local, block }, slot: 0 });
+    }
+    pending.blocks[position] = wanted;
+  }
   return pending;
+}
+
+function inTimeOrder(sources: readonly Source[]): boolean {
+  for (let i = 1; i < sources.length; i++) if (sources[i].minT < sources[i - 1].minT) return false;
+  return true;
 }
 
 /** Reads every block the batch needs, one coalesced request per segment. */
 async function fetchBlocks(batch: readonly Pending[]): Promise<Map<LiveSegment, Uint8Array[]>> {
   const refsBySegment = new Map<LiveSegment, BlockRef[]>();
   for (const p of batch) {
-    for (const [position, wanted] of p.blocks) {
+    p.blocks.forEach((wanted, position) => {
       const seg = (p.sources[position] as SegmentSource).seg;
-      let refs = refsBySegment.get(seg);
-      if (!refs) refsBySegment.set(seg, (refs = []));
       for (const w of wanted) {
-        if (w.summary) continue;
+        if ('summary' in w) continue;
+        let refs = refsBySegment.get(seg);
+        if (!refs) refsBySegment.set(seg, (refs = []));
         w.slot = refs.length;
         refs.push(w.ref);
       }
-    }
+    });
   }
   const out = new Map<LiveSegment, Uint8Array[]>();
   for (const [seg, refs] of refsBySegment) out.set(seg, await seg.reader.readBlocks(refs));
@@ -180,9 +190,9 @@ async function fetchBlocks(batch: readonly Pending[]): Promise<Map<LiveSegment, 
 function assemble(p: Pending, payloads: Map<LiveSegment, Uint8Array[]>, scratch: Scratch): Part[] {
   const { start, end } = p.range;
   let needed = 0;
-  p.sources.forEach((src, position) => {
-    if (src.kind !== 'segment') return;
-    for (const w of p.blocks.get(position) ?? []) if (!w.summary) needed += src.seg.reader.blockMeta(w.ref).count;
+  p.blocks.forEach((wanted, position) => {
+    const src = p.sources[position] as SegmentSource;
+    for (const w of wanted) if (!('summary' in w)) needed += src.seg.reader.blockMeta(w.ref).count;
   });
   scratch.ensure(needed);
   const ts = scratch.timestamps;
@@ -195,8 +205,8 @@ function assemble(p: Pending, payloads: Map<LiveSegment, Uint8Array[]>, scratch:
       return;
     }
     const got = payloads.get(src.seg);
-    for (const w of p.blocks.get(position) ?? []) {
-      if (w.summary) {
+    for (const w of p.blocks[position] ?? []) {
+      if ('summary' in w) {
         parts.push(w.summary);
         continue;
       }

@@ -10,6 +10,8 @@
 // - Arrays are never shortened or reordered in place: sorting and growing allocate new arrays. A
 //   capture (for a snapshot) of (arrays, length) therefore stays valid while writes go on.
 
+import { SampleRun } from '../query/parts';
+
 export class SeriesBuffer {
   timestamps: Float64Array;
   values: Float64Array;
@@ -159,6 +161,18 @@ export class Memtable {
     if (!s || s.length === 0) return undefined;
     s.sort();
     return { timestamps: s.timestamps.subarray(0, s.length), values: s.values.subarray(0, s.length) };
+  }
+
+  /**
+   * read() as a run over the series' own arrays, which makes no views: queries ask this of every
+   * series they read. Arrays are never changed below `to` but by an overwrite of the latest sample,
+   * as with read()'s views (see the invariants).
+   */
+  run(id: number): SampleRun | undefined {
+    const s = this.buffers[id];
+    if (!s || s.length === 0) return undefined;
+    s.sort();
+    return { timestamps: s.timestamps, values: s.values, from: 0, to: s.length };
   }
 
   /** Stops accepting writes: the memtable now covers WAL files [walFrom, walTo). */
