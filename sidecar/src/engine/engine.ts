@@ -231,7 +231,7 @@ export class Engine implements StorageEngine {
           const id = seg.ids[local];
           if (!index.has(id)) index.add(id, registry.labels(id));
           index.extend(id, meta.minT, meta.maxT);
-          const last = meta.blocks[meta.blocks.length - 1];
+          const last = meta.block(meta.blockCount - 1);
           lastT[0] = last.maxT;
           lastV[0] = last.last;
           registry.noteSamples(id, lastT, lastV);

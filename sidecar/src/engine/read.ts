@@ -148,10 +148,10 @@ function plan(sources: ReadSources, range: SeriesRange, summarizable: Summarizab
   for (let position = 0; position < pending.sources.length; position++) {
     const src = pending.sources[position];
     if (src.kind !== 'segment') continue;
-    const blocks = src.seg.reader.series[src.local].blocks;
+    const series = src.seg.reader.series[src.local];
     const wanted: Wanted[] = [];
-    for (let block = 0; block < blocks.length; block++) {
-      const b = blocks[block];
+    for (let block = 0; block < series.blockCount; block++) {
+      const b = series.block(block);
       if (b.maxT < start || b.minT >= end) continue;
       const inside = b.minT >= start && b.maxT < end;
       if (disjoint && summarizable && inside && b.nanCount === 0 && summarizable(b.minT, b.maxT)) wanted.push({ summary: b });
@@ -237,9 +237,9 @@ export async function latestOf(sources: ReadSources, id: number, start: number, 
       if (local < 0) continue;
       const meta = seg.reader.series[local];
       if (meta.minT >= limit || meta.maxT < start) continue;
-      let block = meta.blocks.length - 1;
-      while (block > 0 && meta.blocks[block].minT >= limit) block--;
-      const b = meta.blocks[block];
+      let block = meta.blockCount - 1;
+      while (block > 0 && meta.block(block).minT >= limit) block--;
+      const b = meta.block(block);
       const ref = { series: local, block };
       const [payload] = await seg.reader.readBlocks([ref]);
       const ts = new Float64Array(b.count);

@@ -241,7 +241,8 @@ export class Compactor {
     for (const series of s.reader.series) {
       const wm = this.opts.retention.watermark(series.labels[METRIC_NAME_LABEL], nowMs);
       if (series.minT >= wm) continue;
-      for (const b of series.blocks) {
+      for (let k = 0; k < series.blockCount; k++) {
+        const b = series.block(k);
         if (b.maxT < wm) expired += b.count;
         // A block the watermark cuts through: its expired part estimated by time.
         else if (b.minT < wm) expired += (b.count * (wm - b.minT)) / (b.maxT - b.minT + 1);

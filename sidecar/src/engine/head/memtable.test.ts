@@ -44,6 +44,17 @@ describe('SeriesBuffer', () => {
 });
 
 describe('Memtable', () => {
+  it('hands out a series as a sorted run over its own arrays, which later appends leave alone', () => {
+    const t = new Memtable(1);
+    t.append(3, [30, 10, 20, 10], [3, 1, 2, 1.5]);
+    const run = t.run(3)!;
+    expect([...run.timestamps.subarray(run.from, run.to)]).toEqual([10, 20, 30]);
+    expect([...run.values.subarray(run.from, run.to)]).toEqual([1.5, 2, 3]);
+    t.append(3, [40, 50], [4, 5]);
+    expect([...run.timestamps.subarray(run.from, run.to)]).toEqual([10, 20, 30]);
+    expect(t.run(4)).toBeUndefined();
+  });
+
   it('keeps every series apart, many sharing one allocation, some outgrowing their first room', () => {
     const t = new Memtable(1);
     const series = 300;

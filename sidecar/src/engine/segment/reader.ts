@@ -21,7 +21,7 @@ import { MalformedError } from './bytes';
 import { BlockCache } from './cache';
 import { crc32 } from './crc';
 import { FOOTER_SIZE, HEADER_SIZE, checkHeader, parseFooter } from './layout';
-import { BlockMeta, LabelCache, SeriesMeta, parseIndex } from './segment-index';
+import { BlockMeta, IndexedSeries, LabelCache, parseIndex } from './segment-index';
 import { SegmentInfo } from './writer';
 
 /** Neighbouring blocks closer than this are read together, the gap read and discarded. */
@@ -94,8 +94,7 @@ export class SegmentReader {
     readonly path: string,
     readonly info: SegmentInfo,
     /** Every series in ascending label order, with its blocks' places and summaries. */
-    readonly series: readonly SeriesMeta[],
-    private readonly firstBlock: readonly number[],
+    readonly series: readonly IndexedSeries[],
     private readonly cache: BlockCache | undefined,
   ) {}
 
@@ -121,7 +120,7 @@ export class SegmentReader {
       const payload = indexBytes.subarray(0, footer.indexLength);
       const stored = new DataView(indexBytes.buffer).getUint32(footer.indexLength, true);
       if (crc32(payload) !== stored) throw new CorruptionError(path, footer.indexOffset, 'index checksum mismatch');
-      let series: SeriesMeta[];
+      let series: IndexedSeries[];
       try {
         series = parseIndex(payload, HEADER_SIZE, footer.indexOffset, options.labels);
       } catch (err) {
@@ -131,20 +130,16 @@ export class SegmentReader {
       let samples = 0;
       let minT = Infinity;
       let maxT = -Infinity;
-      const firstBlock: number[] = [];
-      let blocks = 0;
       for (const s of series) {
         samples += s.count;
-        minT = Math.min(minT, s.minT);
-        maxT = Math.max(maxT, s.maxT);
-        firstBlock.push(blocks);
-        blocks += s.blocks.length;
+        if (s.minT < minT) minT = s.minT;
+        if (s.maxT > maxT) maxT = s.maxT;
       }
       if (series.length !== footer.series || samples !== footer.samples || minT !== footer.minT || maxT !== footer.maxT) {
         throw new CorruptionError(path, footerAt, 'footer totals do not match the index');
       }
       const info: SegmentInfo = { name: basename(path), sizeBytes, series: series.length, samples, minT, maxT };
-      return new SegmentReader(fh, path, info, series, firstBlock, options.cache);
+      return new SegmentReader(fh, path, info, series, options.cache);
     } catch (err) {
       await fh.close().catch(() => undefined);
       throw err;
@@ -167,9 +162,8 @@ export class SegmentReader {
 
   blockMeta(ref: BlockRef): BlockMeta {
     const s = this.series[ref.series];
-    const b = s?.blocks[ref.block];
-    if (b === undefined) throw new RangeError(`no block ${ref.block} of series ${ref.series} in ${this.path}`);
-    return b;
+    if (s === undefined || !(ref.block >= 0 && ref.block < s.blockCount)) throw new RangeError(`no block ${ref.block} of series ${ref.series} in ${this.path}`);
+    return s.block(ref.block);
   }
 
   /**
@@ -183,7 +177,7 @@ export class SegmentReader {
     const wanted = new Map<number, { meta: BlockMeta; key: string; slots: number[] }>();
     refs.forEach((ref, slot) => {
       const meta = this.blockMeta(ref);
-      const key = `${this.id}:${this.firstBlock[ref.series] + ref.block}`;
+      const key = `${this.id}:${this.series[ref.series].firstBlock + ref.block}`;
       const cached = cache?.get(key);
       if (cached !== undefined) {
         out[slot] = cached;
@@ -266,12 +260,13 @@ export class SegmentReader {
       const end = req.end ?? Infinity;
       const first = refs.length;
       const at = total;
-      s.blocks.forEach((b, block) => {
+      for (let block = 0; block < s.blockCount; block++) {
+        const b = s.block(block);
         if (b.maxT >= start && b.minT < end) {
           refs.push({ series: req.series, block });
           total += b.count;
         }
-      });
+      }
       return { s, start, end, first, last: refs.length, at };
     });
     const payloads = await this.readBlocks(refs, options);
@@ -298,7 +293,8 @@ export class SegmentReader {
       const batch: SeriesRequest[] = [];
       let bytes = 0;
       while (next < this.series.length && (batch.length === 0 || bytes < batchBytes)) {
-        for (const b of this.series[next].blocks) bytes += b.sizeBytes;
+        const s = this.series[next];
+        for (let k = 0; k < s.blockCount; k++) bytes += s.block(k).sizeBytes;
         batch.push({ series: next++ });
       }
       yield* await this.readSeries(batch, { cache: false });
@@ -310,7 +306,8 @@ export class SegmentReader {
     if (this.closed) return;
     this.closed = true;
     if (this.cache) {
-      const blocks = this.firstBlock.length === 0 ? 0 : this.firstBlock[this.firstBlock.length - 1] + this.series[this.series.length - 1].blocks.length;
+      const last = this.series[this.series.length - 1];
+      const blocks = last ? last.firstBlock + last.blockCount : 0;
       for (let b = 0; b < blocks; b++) this.cache.delete(`${this.id}:${b}`);
     }
     await io(this.path, 'close', () => this.fh.close());

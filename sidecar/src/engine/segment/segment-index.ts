@@ -5,6 +5,10 @@
 // back from the end of the header in index order, so sizes determine them, and the parser checks
 // that they exactly fill the space up to the index. Times are deltas from the previous time (see
 // writeTime); summary floats are short decimals where possible.
+//
+// Parsed, a segment's blocks are rows of one Float64Array rather than an object each, and labels
+// can be shared among segments (LabelCache): start-up parses every live segment's index, and
+// thousands of small objects per segment cost it more in garbage collection than the parse itself.
 
 import { LabelSet } from '../model/types';
 import { sortedLabelPairs } from '../model/labels';
@@ -143,7 +147,7 @@ export class LabelCache {
  * Parses an index payload whose blocks must exactly fill [blocksStart, blocksEnd) of the file.
  * Throws MalformedError with the offset within `payload`.
  */
-export function parseIndex(payload: Uint8Array, blocksStart: number, blocksEnd: number, cache?: LabelCache): SeriesMeta[] {
+export function parseIndex(payload: Uint8Array, blocksStart: number, blocksEnd: number, cache?: LabelCache): IndexedSeries[] {
   const r = new ByteReader(payload);
   const symbols = readSymbols(r, payload.length);
   const shared = cache && { cache, numbers: symbols.map((s) => cache.numberOf(s)) };
@@ -161,17 +165,45 @@ export function parseIndex(payload: Uint8Array, blocksStart: number, blocksEnd: 
   if (r.pos !== payload.length) r.fail(`${payload.length - r.pos} unexpected bytes after the index`);
   if (rows.offset !== blocksEnd) throw new MalformedError(r.pos, `blocks end at ${rows.offset}, the index starts at ${blocksEnd}`);
   const table = rows.done();
-  const out: SeriesMeta[] = [];
-  for (let s = 0; s < seriesCount; s++) {
-    const blocks: BlockMeta[] = [];
-    let count = 0;
-    for (let b = ends[s]; b < ends[s + 1]; b++) {
-      blocks.push(new BlockRow(table, b * ROW));
-      count += table[b * ROW + COUNT];
-    }
-    out.push({ labels: labels[s], minT: blocks[0].minT, maxT: blocks[blocks.length - 1].maxT, count, blocks });
-  }
+  const out: IndexedSeries[] = [];
+  for (let s = 0; s < seriesCount; s++) out.push(new IndexedSeries(labels[s], table, ends[s], ends[s + 1] - ends[s]));
   return out;
+}
+
+/**
+ * A series as its segment's index lists it. Its blocks are rows of the segment's block table; the
+ * `blocks` array is made only when first asked for, since start-up opens every segment and most
+ * series are then only read through block(k) (queries) or not at all.
+ */
+export class IndexedSeries implements SeriesMeta {
+  readonly minT: number;
+  readonly maxT: number;
+  readonly count: number;
+  private made?: readonly BlockMeta[];
+
+  constructor(
+    readonly labels: LabelSet,
+    private readonly table: Float64Array,
+    /** Number of the series' first block in the segment (blocks are numbered in file order). */
+    readonly firstBlock: number,
+    readonly blockCount: number,
+  ) {
+    this.minT = table[firstBlock * ROW + MIN_T];
+    this.maxT = table[(firstBlock + blockCount - 1) * ROW + MAX_T];
+    let count = 0;
+    for (let b = firstBlock; b < firstBlock + blockCount; b++) count += table[b * ROW + COUNT];
+    this.count = count;
+  }
+
+  /** Block k of the series (a new view each call). */
+  block(k: number): BlockMeta {
+    if (!(k >= 0 && k < this.blockCount)) throw new RangeError(`no block ${k} in a series of ${this.blockCount}`);
+    return new BlockRow(this.table, (this.firstBlock + k) * ROW);
+  }
+
+  get blocks(): readonly BlockMeta[] {
+    return (this.made ??= Array.from({ length: this.blockCount }, (_, k) => this.block(k)));
+  }
 }
 
 /** One series' blocks, checked: in time order, each within the blocks' part of the file. */
@@ -246,11 +278,7 @@ class BlockRows {
   }
 }
 
-/**
- * A block's entry: a view of its row in its segment's table, one Float64Array for every block. With
- * the numbers as fields each block would be a heap object holding boxed doubles, and at start-up,
- * which parses every segment's index, collecting those cost more than parsing them.
- */
+/** A block's entry: a view of its row in its segment's table (numbers as fields would be boxed doubles). */
 class BlockRow implements BlockMeta {
   constructor(
     private readonly table: Float64Array,

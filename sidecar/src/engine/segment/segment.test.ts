@@ -143,6 +143,9 @@ describe(`segment files (SEED=${seed})`, () => {
     expect(reader.findSeries({ __name__: 'temperature', device: 'd-9999' })).toBe(-1);
     expect(reader.findSeries({ __name__: 'temperature' })).toBe(-1);
     expect(() => reader.blockMeta({ series: 1, block: 99 })).toThrow(RangeError);
+    expect(() => reader.series[1].block(-1)).toThrow(RangeError);
+    const { offset, count, minT, maxT } = reader.series[1].blocks[2];
+    expect(reader.series[1].block(2)).toMatchObject({ offset, count, minT, maxT });
     await reader.close();
   });
 
