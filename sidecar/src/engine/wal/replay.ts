@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import { ByteReader } from '../encoding/bytes';
 import { crc32, endOfNonZero, findNextFrame, FRAME_HEADER_BYTES, readFrame } from '../encoding/frame';
 import { ioFailure } from '../fs/errors';
-import { FileHandle, FileIO } from '../fs/io';
+import { FileIO } from '../fs/io';
 import { CorruptionError } from '../model/errors';
 import { EngineLogger } from '../model/types';
 import { encodeWalHeader, RECORD_COMMIT, WAL_HEADER_BYTES, walHeaderProblem, walIndexOf, walPath } from './files';
+import { firstContent, streamFile } from './stream';
 
 export interface WalReplayOptions {
   dir: string;
@@ -79,7 +80,7 @@ export async function replayWal(opts: WalReplayOptions): Promise<WalReplayReport
 /**
  * Files after the last one holding an intact frame are preallocated spares or files whose first
  * group never completed: nothing in them was acknowledged. They are removed; returns the rest, and
- * the bytes of the newest one kept (read to find it, and replayed last).
+ * the bytes of the newest one kept if it had to be read whole to find it.
  */
 async function dropFilesAfterTheEnd(opts: WalReplayOptions, indices: number[], report: WalReplayReport): Promise<{ kept: number[]; newest?: Buffer }> {
   let keep = indices.length;
@@ -87,7 +88,9 @@ async function dropFilesAfterTheEnd(opts: WalReplayOptions, indices: number[], r
   while (keep > 0) {
     const index = indices[keep - 1];
     const path = walPath(opts.dir, index);
-    const buf = (await isBlank(opts.io, path)) ? undefined : await read(opts.io, path);
+    const content = await firstContent(opts.io, path);
+    if (content === 'frame') break;
+    const buf = content === 'other' ? await read(opts.io, path) : undefined;
     const body = Math.min(buf?.length ?? 0, WAL_HEADER_BYTES);
     // An intact frame means the file may hold acknowledged data: it stays, damaged header or not.
     if (buf && findNextFrame(buf, body) >= 0) {
@@ -126,55 +129,35 @@ async function read(io: FileIO, path: string): Promise<Buffer> {
   }
 }
 
-/** Bytes read at a time while probing for anything but zeros. */
-const PROBE_BYTES = 256 * 1024;
-
-/**
- * Whether everything after the file's header is zeros, as in a preallocated spare nothing was
- * written to. Such a file is as large as a full one: probing it a chunk at a time touches a fraction
- * of the memory reading it whole would.
- */
-async function isBlank(io: FileIO, path: string): Promise<boolean> {
-  let fh: FileHandle;
-  try {
-    fh = await io.open(path, 'r');
-  } catch (e) {
-    throw ioFailure(e, path, 'open');
-  }
-  try {
-    const size = await fh.size();
-    const probe = Buffer.allocUnsafe(Math.min(size, PROBE_BYTES));
-    for (let pos = 0; pos < size; pos += probe.length) {
-      const n = await fh.read(probe, pos, Math.min(probe.length, size - pos));
-      const from = Math.max(0, WAL_HEADER_BYTES - pos);
-      if (endOfNonZero(probe.subarray(0, n), from) > from) return false;
-    }
-    return true;
-  } catch (e) {
-    throw ioFailure(e, path, 'read');
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
-}
-
 async function replayFile(opts: WalReplayOptions, index: number, bytes: Buffer | undefined, isLast: boolean, report: WalReplayReport): Promise<void> {
   const path = walPath(opts.dir, index);
   const t0 = performance.now();
-  const buf = bytes ?? (await read(opts.io, path));
-  const headerProblem = walHeaderProblem(buf, index);
-  if (headerProblem) {
-    if (!opts.repair) throw new CorruptionError(path, 0, `${headerProblem}; start with repair to set the file aside`);
-    await setAside(opts, path, index, buf, [{ start: 0, end: buf.length, detail: headerProblem }], report);
-    await opts.io.unlink(path);
-    await opts.io.fsyncDir(opts.dir);
+  // Without repair a file is streamed (stream.ts) as far as it checks out, which is nearly always
+  // to its end; only past that point is the whole file read, and replay goes on from there.
+  const streamed = bytes || opts.repair ? undefined : await streamFile(opts.io, path, index, opts.onFile, opts.onRecord);
+  if (streamed?.kind === 'tail') {
+    const cutAt = endOfLog(opts, path, isLast, streamed.groupStart, streamed.sizeBytes, streamed.droppedBytes, report);
+    await finishFile(opts, path, streamed.records, cutAt, streamed.sizeBytes, t0, report);
     return;
   }
-  opts.onFile(index);
+  const buf = bytes ?? (await read(opts.io, path));
+  const resumeAt = streamed?.at ?? 0;
+  if (resumeAt === 0) {
+    const headerProblem = walHeaderProblem(buf, index);
+    if (headerProblem) {
+      if (!opts.repair) throw new CorruptionError(path, 0, `${headerProblem}; start with repair to set the file aside`);
+      await setAside(opts, path, index, buf, [{ start: 0, end: buf.length, detail: headerProblem }], report);
+      await opts.io.unlink(path);
+      await opts.io.fsyncDir(opts.dir);
+      return;
+    }
+    opts.onFile(index);
+  }
   const regions: Region[] = [];
-  let records = 0;
+  let records = streamed?.records ?? 0;
   let pending: Frame[] = [];
-  let groupStart = WAL_HEADER_BYTES;
-  let pos = WAL_HEADER_BYTES;
+  let groupStart = Math.max(resumeAt, WAL_HEADER_BYTES);
+  let pos = groupStart;
   let cutAt = -1;
   const damage = (region: Region): void => {
     if (!opts.repair) throw new CorruptionError(path, region.start, `${region.detail}; start with repair to set the damaged part aside`);
@@ -214,24 +197,35 @@ async function replayFile(opts: WalReplayOptions, index: number, bytes: Buffer |
       pos = next;
       continue;
     }
-    // The tail: the group since the last commit never completed.
-    if (!isLast && groupStart < buf.length) {
-      throw new CorruptionError(path, groupStart, 'a WAL file before the newest one does not end with a complete group; start with repair to set the rest aside');
-    }
-    const dropped = endOfNonZero(buf, groupStart) - groupStart;
-    if (dropped > 0) {
-      opts.logger?.warn({ file: path, offset: groupStart, droppedBytes: dropped }, 'cut off a torn write at the end of the WAL');
-      report.tornBytesDropped += dropped;
-    }
-    if (groupStart < buf.length) cutAt = groupStart;
+    cutAt = endOfLog(opts, path, isLast, groupStart, buf.length, endOfNonZero(buf, groupStart) - groupStart, report);
     break;
   }
   if (regions.length) await setAside(opts, path, index, buf, regions, report);
+  await finishFile(opts, path, records, cutAt, buf.length, t0, report);
+}
+
+/**
+ * The log ends in this file at `groupStart`: the group after it (`droppedBytes` of it written) never
+ * completed. Returns where to cut the file, or -1 when it already ends there.
+ */
+function endOfLog(opts: WalReplayOptions, path: string, isLast: boolean, groupStart: number, sizeBytes: number, droppedBytes: number, report: WalReplayReport): number {
+  if (!isLast && groupStart < sizeBytes) {
+    throw new CorruptionError(path, groupStart, 'a WAL file before the newest one does not end with a complete group; start with repair to set the rest aside');
+  }
+  if (droppedBytes > 0) {
+    opts.logger?.warn({ file: path, offset: groupStart, droppedBytes }, 'cut off a torn write at the end of the WAL');
+    report.tornBytesDropped += droppedBytes;
+  }
+  return groupStart < sizeBytes ? groupStart : -1;
+}
+
+async function finishFile(opts: WalReplayOptions, path: string, records: number, cutAt: number, sizeBytes: number, t0: number, report: WalReplayReport): Promise<void> {
   if (cutAt >= 0) await truncate(opts.io, path, cutAt);
+  const bytes = cutAt >= 0 ? cutAt : sizeBytes;
   report.files++;
   report.records += records;
-  report.bytes += cutAt >= 0 ? cutAt : buf.length;
-  opts.logger?.info({ file: path, records, bytes: cutAt >= 0 ? cutAt : buf.length, seconds: (performance.now() - t0) / 1000 }, 'replayed WAL file');
+  report.bytes += bytes;
+  opts.logger?.info({ file: path, records, bytes, seconds: (performance.now() - t0) / 1000 }, 'replayed WAL file');
 }
 
 /** Copies damaged regions to wal/damaged/, then rewrites the file without them. */

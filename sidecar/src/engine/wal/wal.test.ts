@@ -178,6 +178,52 @@ describe('WAL', () => {
     await w.close().catch(() => undefined);
   });
 
+  // Replay reads a file through a window of a few hundred KiB: groups cross its edges, outgrow it,
+  // and damage far into the file is still found where it is.
+  describe('files larger than the read window', () => {
+    const run = (n: number, from: number) => Array.from({ length: n }, (_, k) => from + k);
+    async function bigLog(): Promise<{ groupStarts: number[]; end: number }> {
+      const w = await open(new NodeFileIO(), { mode: 'fsync' }, 8 << 20);
+      for (let i = 0; i < 300; i++) {
+        const ts = run(i === 150 ? 100_000 : 400, i * 1e6);
+        await w.append(batch([entry(i % 40, ts, ts)]));
+      }
+      await w.close();
+      const buf = readFileSync(walPath(dir, 1));
+      const groupStarts: number[] = [];
+      let pos = WAL_HEADER_BYTES;
+      while (pos < buf.length) {
+        groupStarts.push(pos);
+        pos += FRAME_HEADER_BYTES + buf.readUInt32LE(pos);
+        pos += FRAME_HEADER_BYTES + buf.readUInt32LE(pos);
+      }
+      expect(buf.length).toBeGreaterThan(1 << 20);
+      return { groupStarts, end: buf.length };
+    }
+
+    it('replays every group, and cuts a torn last one inside preallocated space', async () => {
+      const { groupStarts } = await bigLog();
+      const original = readFileSync(walPath(dir, 1));
+      const last = groupStarts[groupStarts.length - 1];
+      writeFileSync(walPath(dir, 1), Buffer.concat([original.subarray(0, last + 100), Buffer.alloc(1 << 20)]));
+      const { records, report } = await replay(dir);
+      expect(records).toHaveLength(299);
+      expect(records[150].split(',')).toHaveLength(100_000);
+      expect(records[298]).toMatch(/^d18:298000000=298000000,/);
+      expect(report.tornBytesDropped).toBe(100);
+      expect(statSync(walPath(dir, 1)).size).toBe(last);
+    });
+
+    it('refuses damage in a middle group, naming its byte', async () => {
+      const { groupStarts } = await bigLog();
+      const buf = readFileSync(walPath(dir, 1));
+      const damaged = groupStarts[200] + FRAME_HEADER_BYTES + 50;
+      buf[damaged] ^= 0x40;
+      writeFileSync(walPath(dir, 1), buf);
+      await expect(replay(dir)).rejects.toMatchObject({ file: walPath(dir, 1), offset: groupStarts[200] });
+    });
+  });
+
   it('runs a rotation callback between groups and removes older files', async () => {
     const w = await open();
     await w.append(batch([entry(1, [1], [1])]));
