@@ -11,7 +11,9 @@ export async function acquireLock(io: FileIO, dir: string): Promise<() => Promis
   const path = join(dir, 'LOCK');
   if (await io.exists(path)) {
     const owner = Number((await io.readFile(path)).toString('utf8').trim());
-    if (Number.isSafeInteger(owner) && owner !== process.pid && isAlive(owner)) {
+    // An empty or torn LOCK (a power loss before its sync) reads as 0 or NaN: no owner. Pid 0 must
+    // not reach kill(), which would ask about this process group and always find it alive.
+    if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
       throw new EngineError('IO_ERROR', `the data directory ${dir} is in use by process ${owner}`);
     }
   }
