@@ -97,7 +97,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'maxQueryBodyBytes',
     flag: 'max-query-body-bytes',
     kind: 'size',
-    description: 'largest native query API request body, compressed and decompressed (413 beyond); queries are small, so a big one is a mistake',
+    description: 'largest query request body (native API, and Prometheus API forms), compressed and decompressed (413 beyond); queries are small, so a big one is a mistake',
     defaultText: '1MiB',
   },
   { key: 'maxSamplesPerRequest', flag: 'max-samples-per-request', kind: 'int', description: 'most samples in one write request (413 beyond)', defaultText: '1000000' },

@@ -48,7 +48,7 @@ function isPrometheusApi(path: string): boolean {
 /** Answers at least this large are compressed for clients that accept it (see the middleware below). */
 export const COMPRESS_MIN_BYTES = 64 * 1024;
 
-const PROMETHEUS_ERROR_TYPES: Record<number, string> = { 400: 'bad_data', 422: 'execution', 503: 'unavailable', 504: 'timeout' };
+const PROMETHEUS_ERROR_TYPES: Record<number, string> = { 400: 'bad_data', 413: 'bad_data', 422: 'execution', 503: 'unavailable', 504: 'timeout' };
 
 export function createApp(deps: AppDeps): SidecarApp {
   const { config, logger } = deps;

@@ -28,6 +28,7 @@ export function mountPrometheusApi(app: Express, deps: PrometheusMountDeps): voi
       engine,
       version: deps.version,
       query: { timeoutMs: deps.config.queryTimeoutMs, maxSeries: deps.config.maxSeriesPerQuery },
+      maxBodyBytes: deps.config.maxQueryBodyBytes,
       onQuery: (event) => deps.metrics.queryDuration.observe({ endpoint: `prometheus_${event.endpoint}` }, event.durationMs / 1000),
     });
   });

@@ -131,6 +131,12 @@ describe('POST /api/native/query', () => {
       expect(((await zipped.json()) as { message: string }).message).toContain('decompressed gzip body exceeds the body size limit of 2048 bytes');
       const fits = await fetch(`${small.url}/api/native/query`, { method: 'POST', body: JSON.stringify({ ...padded, matchers: [] }) });
       expect(fits.status).toBe(200);
+      // The same limit holds for the Prometheus API's form-encoded queries, answered in its shape.
+      const form = (query: string) => fetch(`${small.url}/api/v1/query`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ query, time: String(T0 / 1000) }).toString() });
+      const tooLong = await form(`temperature{device=~"d1|${'x'.repeat(4096)}"}`);
+      expect(tooLong.status).toBe(413);
+      expect(await tooLong.json()).toMatchObject({ status: 'error', errorType: 'bad_data', code: 'BODY_TOO_LARGE' });
+      expect((await form('temperature')).status).toBe(200);
     } finally {
       await small.close();
     }

@@ -31,12 +31,14 @@ export interface QueryEvent {
  * - `query`: evaluation limits and defaults (lookback, subquery step, max samples and series, the
  *   query timeout, which a request's `timeout` parameter can only shorten).
  * - `onQuery`: called after every /query and /query_range, e.g. to feed a latency histogram.
+ * - `maxBodyBytes`: the largest form-encoded body (default 1 MiB); a larger one is refused (413).
  */
 export interface PrometheusApiDeps {
   engine: StorageEngine;
   version?: string;
   query?: QueryOptions;
   onQuery?: (event: QueryEvent) => void;
+  maxBodyBytes?: number;
 }
 
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -97,7 +99,7 @@ export function prometheusApiRouter(deps: PrometheusApiDeps): Router {
   const configured = deps.query ?? {};
   const defaultTimeoutMs = configured.timeoutMs ?? QUERY_DEFAULTS.timeoutMs;
   const router = express.Router();
-  router.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  router.use(express.urlencoded({ extended: false, limit: deps.maxBodyBytes ?? 1024 * 1024 }));
 
   const options = (params: Params): QueryOptions => {
     const text = params.get('timeout');
