@@ -1,25 +1,16 @@
 // The datasource's own logic with Grafana's services replaced: targets, per-query errors, variables,
 // ad hoc filters, annotations and "Save & test" messages. (test/plugin runs it against a real sidecar.)
-import { DataQueryRequest, dateTime, DataSourceInstanceSettings, FieldType } from '@grafana/data';
+import { DataQueryRequest, dateTime, FieldType } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, Observable } from 'rxjs';
 
 import { DataSource } from './datasource';
 import { cannedBackendSrv, CannedAnswer } from './testing/backendSrv';
 import { TestTemplateSrv } from './testing/templateSrv';
-import { SensorstoreOptions, SensorstoreQuery } from './types';
+import { instanceSettings } from './testing/settings';
+import { SensorstoreQuery } from './types';
 
-const settings = {
-  id: 1,
-  uid: 'sensorstore',
-  type: 'sensorstore-datasource',
-  name: 'Sensorstore',
-  url: '/api/datasources/proxy/uid/sensorstore',
-  access: 'proxy',
-  readOnly: false,
-  meta: {} as DataSourceInstanceSettings['meta'],
-  jsonData: { url: 'http://sidecar:8428', defaultAggregation: 'max', minInterval: '10s' },
-} as DataSourceInstanceSettings<SensorstoreOptions>;
+const settings = instanceSettings({ defaultAggregation: 'max', minInterval: '10s' });
 
 const START_MS = 1_700_000_000_000;
 

@@ -1,26 +1,17 @@
 // The query editor shows the fields each mode uses: the legend names series and raw-sample frames
 // alike, and only the latest-value table has no use for it.
-import { DataSourceInstanceSettings, dateTime } from '@grafana/data';
+import { dateTime } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
 import { fireEvent, render } from '@testing-library/react';
 
 import { DataSource } from '../datasource';
 import { cannedBackendSrv } from '../testing/backendSrv';
 import { TestTemplateSrv } from '../testing/templateSrv';
-import { QueryMode, SensorstoreOptions, SensorstoreQuery } from '../types';
+import { instanceSettings } from '../testing/settings';
+import { QueryMode, SensorstoreQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
 
-const datasource = new DataSource({
-  id: 1,
-  uid: 'sensorstore',
-  type: 'sensorstore-datasource',
-  name: 'Sensorstore',
-  url: '/api/datasources/proxy/uid/sensorstore',
-  access: 'proxy',
-  readOnly: false,
-  meta: {} as DataSourceInstanceSettings['meta'],
-  jsonData: { url: 'http://sidecar:8428' },
-} as DataSourceInstanceSettings<SensorstoreOptions>);
+const datasource = new DataSource(instanceSettings());
 
 const from = dateTime(1_700_000_000_000);
 const to = dateTime(1_700_003_600_000);

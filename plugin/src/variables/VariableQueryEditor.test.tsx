@@ -1,25 +1,15 @@
 // The variable editor shows the fields each kind of list uses and never keeps one that is hidden.
-import { DataSourceInstanceSettings } from '@grafana/data';
 import { setBackendSrv, setTemplateSrv } from '@grafana/runtime';
 import { fireEvent, render, screen } from '@testing-library/react';
 
 import { DataSource } from '../datasource';
 import { cannedBackendSrv } from '../testing/backendSrv';
 import { TestTemplateSrv } from '../testing/templateSrv';
-import { SensorstoreOptions, SensorstoreVariableQuery } from '../types';
+import { instanceSettings } from '../testing/settings';
+import { SensorstoreVariableQuery } from '../types';
 import { VariableQueryEditor } from './VariableQueryEditor';
 
-const datasource = new DataSource({
-  id: 1,
-  uid: 'sensorstore',
-  type: 'sensorstore-datasource',
-  name: 'Sensorstore',
-  url: '/api/datasources/proxy/uid/sensorstore',
-  access: 'proxy',
-  readOnly: false,
-  meta: {} as DataSourceInstanceSettings['meta'],
-  jsonData: { url: 'http://sidecar:8428' },
-} as DataSourceInstanceSettings<SensorstoreOptions>);
+const datasource = new DataSource(instanceSettings());
 
 beforeEach(() => {
   setBackendSrv(cannedBackendSrv({}).backendSrv);

@@ -310,8 +310,7 @@ export class Evaluator {
     const { series, refs, rangeMs, mayHoldStaleMarkers } = await this.rangeData(arg, grid, this.movingAt(name, at));
     if (series.length * grid.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, name);
     const steps = stepsToCompute(refs, grid.count, name, param);
-    const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, evalMs: 0, param: NaN };
-    const windows: WindowRun = { refs, rangeMs, steps, grid, param, fn, w };
+    const windows = windowRun(refs, rangeMs, steps, grid, param, fn);
     const results: WindowResult[] = [];
     for (const raw of series) {
       this.checkDeadline(name);
@@ -334,8 +333,7 @@ export class Evaluator {
     const series = await this.selectSummarized(arg.selector.matchers, refs, arg.rangeMs, steps);
     if (series.length * grid.count > this.opts.maxSamples) throw new TooManySamplesError(this.opts.maxSamples, name);
     const summaryWindows: SummaryWindows = { name, refs, rangeMs: arg.rangeMs, steps, count: grid.count };
-    const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs: arg.rangeMs, evalMs: 0, param: NaN };
-    const plain: WindowRun = { refs, rangeMs: arg.rangeMs, steps, grid, param: undefined, fn, w };
+    const plain = windowRun(refs, arg.rangeMs, steps, grid, undefined, fn);
     const results: WindowResult[] = [];
     for (const s of series) {
       this.checkDeadline(name);
@@ -401,6 +399,12 @@ interface WindowRun {
   param: Float64Array | undefined;
   fn: WindowFunction;
   w: Window;
+}
+
+/** A WindowRun with its one Window, reused for every step and series. */
+function windowRun(refs: Float64Array, rangeMs: number, steps: number, grid: Grid, param: Float64Array | undefined, fn: WindowFunction): WindowRun {
+  const w: Window = { ts: new Float64Array(0), vs: new Float64Array(0), lo: 0, hi: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, evalMs: 0, param: NaN };
+  return { refs, rangeMs, steps, grid, param, fn, w };
 }
 
 /**

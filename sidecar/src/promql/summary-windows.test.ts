@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../engine/engine';
 import { SeriesWrite, StorageEngine, SummarizedSelectRequest } from '../engine/model/types';
+import { Random, testSeed } from '../engine/query/testing/random';
 import { instantQuery, QueryResult, rangeQuery } from './query';
 
-const seed = Number(process.env.SEED ?? Math.floor(Math.random() * 2 ** 31));
+const seed = testSeed();
 const T0_MS = 1_704_067_200_000;
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -18,14 +19,8 @@ const SPAN_MS = 48 * H;
 const STALE_BITS = 0x7ff0000000000002n;
 
 function random(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Random(s);
+  return () => r.next();
 }
 
 type Kind = 'plain' | 'signed' | 'nan' | 'stale' | 'gaps' | 'huge';

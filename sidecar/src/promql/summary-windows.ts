@@ -12,6 +12,7 @@
 // order of additions (an overflowing mean) is left to the caller as undefined.
 
 import { SampleSummary, SummarizedSeries } from '../engine/model/types';
+import { lowerBound } from '../engine/query/runs';
 import { isStaleMarker } from './values';
 
 export const SUMMARY_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -199,17 +200,6 @@ function buildChunks(s: SummarizedSeries, size: number): Chunk[] {
   close();
   engineSummariesBefore(Infinity);
   return out;
-}
-
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

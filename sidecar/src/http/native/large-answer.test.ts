@@ -79,7 +79,8 @@ it('answers 100,000 points exactly, gzip-compressed on the wire when the client 
 it('compresses an answer from the threshold up and leaves a smaller one plain', async () => {
   // One series' raw answer grows with its range: find a range whose answer is just below the
   // threshold and one just above, then ask for both with gzip accepted.
-  const sizeOf = async (points: number) => (await postRaw('/api/native/query', { metric: 'big', matchers: [{ name: 'device', op: '=', value: 'd0' }], start: T0, end: T0 + points * 1000, raw: true }, 'identity')).bytes.length;
+  const firstPoints = (points: number) => ({ metric: 'big', matchers: [{ name: 'device', op: '=', value: 'd0' }], start: T0, end: T0 + points * 1000, raw: true });
+  const sizeOf = async (points: number) => (await postRaw('/api/native/query', firstPoints(points), 'identity')).bytes.length;
   let lo = 1;
   let hi = POINTS_PER_SERIES;
   while (hi - lo > 1) {
@@ -87,7 +88,7 @@ it('compresses an answer from the threshold up and leaves a smaller one plain', 
     if ((await sizeOf(mid)) < COMPRESS_MIN_BYTES) lo = mid;
     else hi = mid;
   }
-  const ask = (points: number) => postRaw('/api/native/query', { metric: 'big', matchers: [{ name: 'device', op: '=', value: 'd0' }], start: T0, end: T0 + points * 1000, raw: true }, 'gzip');
+  const ask = (points: number) => postRaw('/api/native/query', firstPoints(points), 'gzip');
   const below = await ask(lo);
   expect(below.encoding).toBeUndefined();
   expect(below.bytes.length).toBeLessThan(COMPRESS_MIN_BYTES);
