@@ -11,6 +11,7 @@ import { TokenChecker } from './auth';
 import { EngineGate } from './engine-gate';
 import { HttpError, toHttpError } from './errors';
 import { IngestDecoder, createIngestDecoder } from './ingest/decode-pool';
+import { influxV1Router } from './ingest/influx-v1';
 import { ingestRouter } from './ingest/routes';
 import { ConcurrencyGate } from './limits';
 import { SidecarMetrics } from './metrics';
@@ -43,6 +44,19 @@ export interface SidecarApp {
 /** Paths that answer Prometheus' error shape instead of ours. */
 function isPrometheusApi(path: string): boolean {
   return path.startsWith('/api/v1/') && path !== '/api/v1/write';
+}
+
+/**
+ * Paths of InfluxDB 1.x's API, whose clients read an error from the field `error` (Telegraf logs it
+ * when it drops a batch): their answers carry it beside our code and message.
+ */
+function isInfluxV1Api(path: string): boolean {
+  return path === '/write' || path === '/query';
+}
+
+/** InfluxDB 1.x's text for the `error` field; clients recognise a partial write by its prefix. */
+function influxV1Error(error: HttpError): string {
+  return error.code === 'PARTIAL_WRITE' ? `partial write: ${error.message}` : error.message;
 }
 
 /** Answers at least this large are compressed for clients that accept it (see the middleware below). */
@@ -95,6 +109,7 @@ export function createApp(deps: AppDeps): SidecarApp {
   });
 
   const decoder = createIngestDecoder(config.ingestWorkers);
+  app.use(influxV1Router({ gate, auth, version, maxQueryBodyBytes: config.maxQueryBodyBytes }));
   app.use(ingestRouter({ gate, config, metrics, auth, decoder }));
   const queries = new ConcurrencyGate(config.maxConcurrentQueries, 'queries');
   app.use(nativeRouter({ gate, config, metrics, auth, queries, version }));
@@ -116,6 +131,8 @@ export function createApp(deps: AppDeps): SidecarApp {
     res.status(error.status);
     if (isPrometheusApi(req.path)) {
       res.json({ status: 'error', errorType: PROMETHEUS_ERROR_TYPES[error.status] ?? 'internal', error: error.message, code: error.code });
+    } else if (isInfluxV1Api(req.path)) {
+      res.json({ ...error.toJSON(), error: influxV1Error(error) });
     } else {
       res.json(error.toJSON());
     }
