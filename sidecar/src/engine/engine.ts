@@ -169,6 +169,7 @@ export class Engine implements StorageEngine {
         logger,
         seriesId,
         noteSamples,
+        seriesCount: () => registry.size,
       });
       // The WAL calls back into the engine it is built for; the engine needs the WAL to exist first.
       const applyTo: { engine?: Engine } = {};

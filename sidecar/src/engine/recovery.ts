@@ -11,7 +11,7 @@
 import { ByteReader } from './encoding/bytes';
 import { FileIO } from './fs/io';
 import { Head } from './head/head';
-import { Memtable } from './head/memtable';
+import { initialCapacity, Memtable } from './head/memtable';
 import { CorruptionError } from './model/errors';
 import { EngineLogger, LabelSet } from './model/types';
 import { listSnapshots, readSnapshot, Snapshot, snapshotPath } from './snapshot/snapshot';
@@ -32,6 +32,8 @@ export interface RecoveryInput {
   seriesId: (labels: LabelSet) => number;
   /** Called for every sample run put into the head (to keep the index and latest values current). */
   noteSamples: (id: number, ts: Float64Array, vs: Float64Array, from: number, to: number) => void;
+  /** How many series the engine knows now: memtables size new series buffers by it. */
+  seriesCount: () => number;
 }
 
 export interface RecoveryResult {
@@ -67,11 +69,12 @@ export async function recoverHead(input: RecoveryInput): Promise<RecoveryResult>
   }
 
   const replayFrom = Math.max(input.flushedTo, chosen?.walTo ?? 0);
+  const capacity = () => initialCapacity(input.headMaxSamples, input.seriesCount());
   const tables: Memtable[] = [];
   let snapshotSamples = 0;
   for (const section of chosen?.sections ?? []) {
     if (section.walTo <= input.flushedTo) continue;
-    const table = new Memtable(section.walFrom);
+    const table = new Memtable(section.walFrom, capacity);
     for (const s of section.series) {
       const id = input.seriesId(s.labels);
       table.append(id, s.timestamps, s.values, 0, s.timestamps.length);
@@ -86,9 +89,9 @@ export async function recoverHead(input: RecoveryInput): Promise<RecoveryResult>
     // The snapshot's active memtable keeps filling from where it stopped.
     last.walTo = Infinity;
   } else {
-    tables.push(new Memtable(replayFrom));
+    tables.push(new Memtable(replayFrom, capacity));
   }
-  const head = new Head(tables);
+  const head = new Head(tables, capacity);
   if (chosen) logger?.info({ snapshot: chosen.walTo, memtables: tables.length, samples: snapshotSamples }, 'loaded head snapshot');
 
   let refs: number[] = [];

@@ -14,8 +14,14 @@ export class Head {
   /** Oldest first; the last one is active. */
   private tables: Memtable[];
 
-  /** `tables`: frozen memtables restored from a snapshot (oldest first), then the active one. */
-  constructor(tables: Memtable[]) {
+  /**
+   * `tables`: frozen memtables restored from a snapshot (oldest first), then the active one.
+   * `capacity`: the room series start with in memtables this head starts (see initialCapacity).
+   */
+  constructor(
+    tables: Memtable[],
+    private readonly capacity?: () => number,
+  ) {
     if (tables.length === 0 || tables[tables.length - 1].frozen) throw new Error('a head needs an active memtable last');
     this.tables = tables;
   }
@@ -43,7 +49,7 @@ export class Head {
   cut(walIndex: number): Memtable {
     const old = this.active;
     old.freeze(walIndex);
-    this.tables.push(new Memtable(walIndex));
+    this.tables.push(new Memtable(walIndex, this.capacity));
     return old;
   }
 

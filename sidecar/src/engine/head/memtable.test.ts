@@ -1,6 +1,6 @@
 // Memtable order and last-write-wins, checked against a plain map on random inputs.
 import fc from 'fast-check';
-import { Memtable, SeriesBuffer } from './memtable';
+import { initialCapacity, Memtable, SeriesBuffer } from './memtable';
 
 const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
 
@@ -55,8 +55,13 @@ describe('Memtable', () => {
     expect(t.run(4)).toBeUndefined();
   });
 
-  it('keeps every series apart, many sharing one allocation, some outgrowing their first room', () => {
-    const t = new Memtable(1);
+  it.each([
+    ['the largest', 256],
+    ['a small', 16],
+    ['a changing', -1],
+  ])('keeps every series apart, many sharing one allocation, some outgrowing %s first room', (_name, fixed) => {
+    let carved = 0;
+    const t = new Memtable(1, () => (fixed > 0 ? fixed : [16, 64, 32, 256][carved++ % 4]));
     const series = 300;
     const samplesOf = (id: number): number => (id % 7 === 0 ? 600 : 3);
     for (let round = 0; round < 600; round++) {
@@ -68,5 +73,13 @@ describe('Memtable', () => {
       expect(got.timestamps).toEqual(Float64Array.from({ length: samplesOf(id) }, (_, k) => k * 10));
       expect(got.values).toEqual(Float64Array.from({ length: samplesOf(id) }, (_, k) => id * 1e6 + k));
     }
+  });
+
+  it("sizes first rooms by the series' share of the head budget, as a power of two between 16 and 256", () => {
+    expect(initialCapacity(1_000_000, 4_000)).toBe(256);
+    expect(initialCapacity(1_000_000, 40_000)).toBe(32);
+    expect(initialCapacity(1_000_000, 10_000_000)).toBe(16);
+    expect(initialCapacity(1_000_000, 0)).toBe(256);
+    expect(initialCapacity(3_000, 100)).toBe(32);
   });
 });

@@ -103,14 +103,27 @@ function sortUnique(T: Float64Array, V: Float64Array, n: number, sortedPrefix: n
   return { timestamps: outT.subarray(0, k), values: outV.subarray(0, k) };
 }
 
-/** A new series buffer starts with room for this many samples (an hour at 10 s, then doubling). */
-const INITIAL_CAPACITY = 256;
 /**
- * New buffers are carved from slabs of this many, one allocation for many series: thousands of
- * small typed arrays cost more to allocate and to track than their memory (replay makes one pair
- * per series).
+ * A new series buffer starts with room for its share of the head's sample budget (an hour at 10 s
+ * for a fleet of a thousand devices), then doubles. Sized for the largest share, 40,000 series took
+ * 160 MiB per memtable for about 25 samples each; with shares, that is 20 MiB.
  */
-const SLAB_BUFFERS = 64;
+const MAX_INITIAL_CAPACITY = 256;
+const MIN_INITIAL_CAPACITY = 16;
+
+/** The room a new series buffer starts with: `headMaxSamples / series` as a power of two, within bounds. */
+export function initialCapacity(headMaxSamples: number, series: number): number {
+  const share = headMaxSamples / Math.max(1, series);
+  let cap = MIN_INITIAL_CAPACITY;
+  while (cap < share && cap < MAX_INITIAL_CAPACITY) cap *= 2;
+  return cap;
+}
+
+/**
+ * New buffers are carved from slabs, one allocation for many series: thousands of small typed
+ * arrays cost more to allocate and to track than their memory (replay makes one pair per series).
+ */
+const SLAB_DOUBLES = 2 * MAX_INITIAL_CAPACITY * 64;
 
 export class Memtable {
   /** Buffers by series id (dense ids: a plain array beats a Map on the ingest path). */
@@ -122,7 +135,11 @@ export class Memtable {
   private slab = new Float64Array(0);
   private slabUsed = 0;
 
-  constructor(readonly walFrom: number) {}
+  /** `capacity()`: the room a series new to this memtable starts with (see initialCapacity). */
+  constructor(
+    readonly walFrom: number,
+    private readonly capacity: () => number = () => MAX_INITIAL_CAPACITY,
+  ) {}
 
   get frozen(): boolean {
     return this.walTo !== Infinity;
@@ -132,7 +149,8 @@ export class Memtable {
     let s = this.buffers[id];
     if (s === undefined) {
       while (this.buffers.length < id) this.buffers.push(undefined);
-      s = to - from > INITIAL_CAPACITY ? new SeriesBuffer(to - from) : this.carve();
+      const cap = this.capacity();
+      s = to - from > cap ? new SeriesBuffer(to - from) : this.carve(cap);
       this.buffers[id] = s;
       this.ids.push(id);
     }
@@ -140,15 +158,15 @@ export class Memtable {
     this.samples += to - from;
   }
 
-  /** A buffer of INITIAL_CAPACITY from the slab; slices never overlap, so arrays stay private. */
-  private carve(): SeriesBuffer {
-    if (this.slabUsed === this.slab.length) {
-      this.slab = new Float64Array(2 * INITIAL_CAPACITY * SLAB_BUFFERS);
+  /** A buffer of `cap` from the slab; slices never overlap, so arrays stay private. */
+  private carve(cap: number): SeriesBuffer {
+    if (this.slab.length - this.slabUsed < 2 * cap) {
+      this.slab = new Float64Array(SLAB_DOUBLES);
       this.slabUsed = 0;
     }
     const at = this.slabUsed;
-    this.slabUsed += 2 * INITIAL_CAPACITY;
-    return new SeriesBuffer(INITIAL_CAPACITY, this.slab.subarray(at, at + INITIAL_CAPACITY), this.slab.subarray(at + INITIAL_CAPACITY, at + 2 * INITIAL_CAPACITY));
+    this.slabUsed += 2 * cap;
+    return new SeriesBuffer(cap, this.slab.subarray(at, at + cap), this.slab.subarray(at + cap, at + 2 * cap));
   }
 
   has(id: number): boolean {
