@@ -41,12 +41,21 @@ export function addEntry(b: PreparedBatch, id: number, ts: ArrayLike<number>, vs
  * Tracks which series the current WAL file has defined. `reset()` starts a new generation (a new
  * file, or after a failed write whose definitions never reached the file) without touching every
  * series: a series counts as defined only if it was marked in the current generation.
+ * It also keeps the encoded labels of the series the current and the previous file defined: a
+ * series is defined again in every file it is written to, and encoding its labels each time was
+ * most of the cost of a new file's first records with tens of thousands of series.
  */
 export class FileSeriesDefinitions {
   private markedIn = new Float64Array(1024);
   private generation = 1;
+  private readonly encoded: Array<Uint8Array | undefined> = [];
+  private readonly scratch = new ByteWriter(1024);
 
   reset(): void {
+    // Series the ending file did not define have gone quiet (or were removed): forget their bytes.
+    for (let id = 0; id < this.encoded.length; id++) {
+      if (this.encoded[id] !== undefined && !this.isDefined(id)) this.encoded[id] = undefined;
+    }
     this.generation++;
   }
 
@@ -63,6 +72,25 @@ export class FileSeriesDefinitions {
       this.markedIn = next;
     }
     this.markedIn[id] = this.generation;
+  }
+
+  /** The label pairs of a definition as written after its ref: count, then name and value strings. */
+  labelBytes(id: number, labelsOf: (id: number) => LabelSet): Uint8Array {
+    let bytes = this.encoded[id];
+    if (bytes === undefined) {
+      const w = this.scratch;
+      w.reset();
+      const pairs = sortedLabelPairs(labelsOf(id));
+      w.uvarint(pairs.length);
+      for (const [name, value] of pairs) {
+        w.str(name);
+        w.str(value);
+      }
+      bytes = Uint8Array.from(w.bytes());
+      while (this.encoded.length < id) this.encoded.push(undefined);
+      this.encoded[id] = bytes;
+    }
+    return bytes;
   }
 }
 
@@ -85,13 +113,8 @@ export function encodeBatch(w: ByteWriter, batch: PreparedBatch, defs: FileSerie
   }
   w.uvarint(fresh?.length ?? 0);
   for (const id of fresh ?? []) {
-    const pairs = sortedLabelPairs(labelsOf(id));
     w.uvarint(id);
-    w.uvarint(pairs.length);
-    for (const [name, value] of pairs) {
-      w.str(name);
-      w.str(value);
-    }
+    w.raw(defs.labelBytes(id, labelsOf));
   }
   w.uvarint(n);
   // Worst case: 10 bytes per varint, 8 per value.
