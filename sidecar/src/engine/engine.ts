@@ -590,6 +590,8 @@ export class Engine implements StorageEngine {
     const nowMs = (this.options.now ?? Date.now)();
     const registry = this.registry;
     const retention = this.retention;
+    // The segment's series in file order: the ids it is opened with, without looking labels up.
+    const written: number[] = [];
     function* series() {
       for (const id of ids) {
         const data = table.read(id);
@@ -599,6 +601,7 @@ export class Engine implements StorageEngine {
         let from = 0;
         while (from < data.timestamps.length && data.timestamps[from] < wm) from++;
         if (from === data.timestamps.length) continue;
+        written.push(id);
         yield { labels, timestamps: data.timestamps.subarray(from), values: data.values.subarray(from) };
       }
     }
@@ -612,7 +615,8 @@ export class Engine implements StorageEngine {
       });
       if (info) {
         entry = { name, seq, level: 0, minT: info.minT, maxT: info.maxT, samples: info.samples, sizeBytes: info.sizeBytes };
-        added = [await this.store.open(entry, (labels) => this.registry.getOrCreate(labels))];
+        if (info.series !== written.length) throw new Error(`flush wrote ${info.series} series of ${written.length}`);
+        added = [await this.store.open(entry, (_labels, i) => written[i])];
       }
     }
     const next: Manifest = {

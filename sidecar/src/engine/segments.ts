@@ -113,10 +113,11 @@ export class SegmentStore {
    * Opens a listed segment; `seriesId` registers each of its series. Readers check header, footer
    * and index, so damage is reported here, by file and offset.
    */
-  async open(entry: ManifestSegment, seriesId: (labels: LabelSet) => number, labels?: LabelCache): Promise<LiveSegment> {
+  /** `seriesId(labels, i)`: the engine id of the segment's i-th series (in the file's order). */
+  async open(entry: ManifestSegment, seriesId: (labels: LabelSet, i: number) => number, labels?: LabelCache): Promise<LiveSegment> {
     const reader = await SegmentReader.open(this.io, this.path(entry.name), { cache: this.cache, labels });
     const ids = new Int32Array(reader.series.length);
-    for (let i = 0; i < ids.length; i++) ids[i] = seriesId(reader.series[i].labels);
+    for (let i = 0; i < ids.length; i++) ids[i] = seriesId(reader.series[i].labels, i);
     return new LiveSegment(entry, reader, ids);
   }
 
