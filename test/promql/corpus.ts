@@ -94,6 +94,15 @@ export const CORPUS: string[] = [
   'absent_over_time(ending{device="e1"}[2m])',
   // The query of the provisioned battery alert rule.
   'max_over_time(last_over_time(battery[1d])[10m:1m])',
+  // The query of the provisioned device-silent rule; the same over series with a 20-minute gap and
+  // series that stop, so that devices drop out of the short window but stay in the day.
+  'count by (device, site, kind) (last_over_time({__name__=~"temperature|humidity|pressure|battery"}[25m])) or 0 * count by (device, site, kind) (last_over_time({__name__=~"temperature|humidity|pressure|battery"}[1d]))',
+  'count by (device) (last_over_time({__name__=~"gappy|ending"}[15m])) or 0 * count by (device) (last_over_time({__name__=~"gappy|ending"}[1d]))',
+  // Why that rule does not take the time of the last sample: timestamp() drops the name, so the
+  // metrics of a device collide (an error), and of a function's result it is the evaluation time,
+  // so one metric alone gives 0 everywhere.
+  'time() - max by (device, site) (timestamp(last_over_time({__name__=~"temperature|battery"}[1d])))',
+  'time() - timestamp(last_over_time(battery[1d]))',
   // Windows over many segment blocks of a 1-second gauge: whole blocks count by their summaries.
   'sum_over_time(fine_gauge[1h])',
   'count_over_time(fine_gauge[45m])',
