@@ -10,7 +10,7 @@
 
 import { Memtable } from './head/memtable';
 import { Part, SampleRun } from './query/parts';
-import { lowerBound, mergeRuns, sliceRun } from './query/runs';
+import { lowerBound, mergeRuns, sliceRun, upperBound } from './query/runs';
 import { LiveSegment } from './segments';
 import { BlockRef } from './segment/reader';
 
@@ -42,14 +42,8 @@ export type Summarizable = (minT: number, maxT: number) => boolean;
 export function uncutBy(cuts: ArrayLike<number>): Summarizable {
   const sorted = Float64Array.from(cuts).sort();
   return (minT, maxT) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid] <= minT) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === sorted.length || sorted[lo] > maxT;
+    const next = upperBound(sorted, minT);
+    return next === sorted.length || sorted[next] > maxT;
   };
 }
 

@@ -10,6 +10,7 @@
 // look-ups at all, day steps three per bucket the first time a zone meets that day (see time-zone.ts).
 
 import { InvalidQueryError, QueryLimitError } from '../model/errors';
+import { upperBound } from './runs';
 import { DAY_MS, DAY_WINDOW_MS, MAX_LOCAL_MS, MIN_LOCAL_MS, ZoneClock } from './time-zone';
 
 /** The most buckets one query may hold, whatever its maxPoints, so a table always fits in memory. */
@@ -141,14 +142,3 @@ export class Bucketing {
   }
 }
 
-/** The first index in a sorted array whose element is greater than x (a.length if none). */
-function upperBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

@@ -24,6 +24,18 @@ export function lowerBound(a: Float64Array, x: number, from = 0, to = a.length):
   return lo;
 }
 
+/** The first index i with a[i] > x, or a.length when there is none. */
+export function upperBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The part of a run with start <= t < end, sharing its arrays. */
 export function sliceRun(run: SampleRun, start: number, end: number): SampleRun {
   const from = lowerBound(run.timestamps, start, run.from, run.to);

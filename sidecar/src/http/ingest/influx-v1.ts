@@ -9,6 +9,7 @@
 
 import express, { Request, Response, Router } from 'express';
 
+import { DATABASE_LABEL } from './line-protocol';
 import { TokenChecker } from '../auth';
 import { EngineGate } from '../engine-gate';
 import { HttpError } from '../errors';
@@ -20,9 +21,6 @@ export interface InfluxV1Deps {
   /** Largest form body of a POST /query. */
   maxQueryBodyBytes: number;
 }
-
-/** The label a write's `db` (1.x) or `bucket` (2.x) is stored in. */
-export const DATABASE_LABEL = 'db';
 
 export type Statement = { kind: 'create_database'; name: string } | { kind: 'show_databases' };
 

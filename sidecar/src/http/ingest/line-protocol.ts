@@ -49,6 +49,9 @@ export interface ParsedLines {
 
 export const MAX_LINE_ERRORS = 10;
 
+/** The label a write's `db` (1.x) or `bucket` (2.x) is stored in, unless a line has a tag of that name. */
+export const DATABASE_LABEL = 'db';
+
 const SPACE = 0x20;
 const TAB = 0x09;
 const NL = 0x0a;
@@ -366,7 +369,7 @@ function parseKey(buf: Buffer, start: number, end: number, db: string | undefine
     }
     tags[name] = value;
   }
-  if (db !== undefined && db !== '' && !Object.prototype.hasOwnProperty.call(tags, 'db')) tags.db = db;
+  if (db !== undefined && db !== '' && !Object.prototype.hasOwnProperty.call(tags, DATABASE_LABEL)) tags[DATABASE_LABEL] = db;
   return { measurement, tags, fields: [] };
 }
 
